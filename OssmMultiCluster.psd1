@@ -1,0 +1,30 @@
+@{
+    RootModule             = 'OssmMultiCluster.psm1'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '5f1d7c84-2b7e-4f8a-9c55-0e2b6d3a91c4'
+    Author                 = 'OssmMultiCluster contributors'
+    CompanyName            = 'OssmMultiCluster'
+    Copyright              = '(c) OssmMultiCluster contributors. Apache-2.0.'
+    Description            = 'Multi-primary, multi-network OpenShift Service Mesh (OSSM 2.6 and 3) as a PowerShell pipeline: mesh PKI, CA secrets, control planes, east-west gateways, remote secrets, status.'
+    CompatiblePSEditions   = @('Core')
+    PowerShellVersion      = '7.4'
+    FormatsToProcess       = @('OssmMultiCluster.Format.ps1xml')
+    TypesToProcess         = @('OssmMultiCluster.Types.ps1xml')
+    CmdletsToExport        = @(
+        'Export-MeshCA'
+        'Import-MeshCA'
+        'New-MeshIntermediateCA'
+        'New-MeshRootCA'
+    )
+    FunctionsToExport      = @()
+    AliasesToExport        = @()
+    VariablesToExport      = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('ServiceMesh', 'Istio', 'OpenShift', 'OSSM', 'Kubernetes', 'MultiCluster', 'PKI', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            ProjectUri   = 'https://github.com/ossm-multicluster/OssmMultiCluster'
+            ReleaseNotes = 'Mesh PKI: New-MeshRootCA, New-MeshIntermediateCA, Export-MeshCA, Import-MeshCA.'
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using OssmMultiCluster.Model;
+using OssmMultiCluster.Pki;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Writes CAs to disk in the walkthrough's layout. Everything piped in is written as one unit after the last
+/// object arrives, so a failure leaves nothing half-written.
+/// </summary>
+[Cmdlet(VerbsData.Export, "MeshCA", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshExportedFile))]
+public sealed class ExportMeshCACommand : MeshCmdlet
+{
+    private readonly List<MeshCertificateAuthority> _authorities = new();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public MeshCertificateAuthority[] InputObject { get; set; } = Array.Empty<MeshCertificateAuthority>();
+
+    /// <summary>The folder to write root/ and the cluster folders into; created when missing.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>Replace files whose content differs.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord() => _authorities.AddRange(InputObject);
+
+    protected override void EndProcessing()
+    {
+        var directory = GetUnresolvedProviderPathFromPSPath(Path);
+        var service = new CAExportService();
+        try
+        {
+            var planned = service.Plan(_authorities);
+            var confirmed = planned.Where(file => ShouldProcess(System.IO.Path.Combine(directory, file.RelativePath),
+                file.IsPrivateKey ? "Write private key (mode 0600)" : "Write certificate")).ToList();
+            if (confirmed.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var file in service.Export(directory, confirmed, Force))
+            {
+                WriteObject(file);
+            }
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+        }
+    }
+}

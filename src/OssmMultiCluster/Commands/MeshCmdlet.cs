@@ -1,0 +1,65 @@
+using System.Management.Automation;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// What every cmdlet of the module shares: a cancellation token that Ctrl+C (StopProcessing) trips, waiting on the
+/// services' tasks from the pipeline thread, and the one mapping from <see cref="MeshException"/> to ErrorRecord.
+/// </summary>
+public abstract class MeshCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    protected CancellationToken Cancellation => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>Waits for <paramref name="task"/> on the pipeline thread; Ctrl+C stops the wait at once.</summary>
+    protected T Await<T>(Task<T> task)
+    {
+        try
+        {
+            return task.WaitAsync(Cancellation).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
+
+    protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));
+
+    internal static ErrorRecord ToErrorRecord(MeshException error)
+    {
+        var record = new ErrorRecord(error, error.ErrorId, CategoryOf(error.Kind), error.Target)
+        {
+            ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = error.RecommendedAction },
+        };
+        return record;
+    }
+
+    private static ErrorCategory CategoryOf(MeshErrorKind kind) => kind switch
+    {
+        MeshErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        MeshErrorKind.InvalidData => ErrorCategory.InvalidData,
+        MeshErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        MeshErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+        MeshErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        MeshErrorKind.SecurityError => ErrorCategory.SecurityError,
+        MeshErrorKind.WriteError => ErrorCategory.WriteError,
+        MeshErrorKind.ReadError => ErrorCategory.ReadError,
+        MeshErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+        MeshErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        MeshErrorKind.NotInstalled => ErrorCategory.NotInstalled,
+        MeshErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Management.Automation;
+using OssmMultiCluster.Model;
+using OssmMultiCluster.Pki;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Issues one intermediate CA per cluster from the root (walkthrough step 5). Keys of all the clusters piped in are
+/// generated concurrently; the CAs come out in the order the clusters came in.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "MeshIntermediateCA")]
+[OutputType(typeof(MeshCertificateAuthority))]
+public sealed class NewMeshIntermediateCACommand : MeshCmdlet
+{
+    private readonly List<(string cluster, Task<MeshCertificateAuthority> ca)> _pending = new();
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly CertificateAuthorityService _service = new();
+    private IntermediateCAOptions? _options;
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public MeshCertificateAuthority RootCA { get; set; } = null!;
+
+    /// <summary>Cluster names, or objects with a Name or Cluster property (MeshCluster) from the pipeline.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "Cluster")]
+    [ValidateNotNullOrEmpty]
+    public string[] ClusterName { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Organization { get; set; } = "Istio";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string CommonName { get; set; } = "Intermediate CA";
+
+    /// <summary>Default: the root's algorithm.</summary>
+    [Parameter]
+    public MeshKeyAlgorithm? KeyAlgorithm { get; set; }
+
+    [Parameter]
+    public int KeySize { get; set; }
+
+    /// <summary>Default: until the root expires, at most 3650 days.</summary>
+    [Parameter]
+    [ValidateRange(1, 36500)]
+    public int ValidityDays { get; set; }
+
+    /// <summary>The namespace of istiod, which names the DNS SAN istiod.&lt;namespace&gt;.svc.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string ControlPlaneNamespace { get; set; } = IntermediateCAOptions.DefaultControlPlaneNamespace;
+
+    /// <summary>DNS subject alternative names to use instead of istiod.&lt;namespace&gt;.svc.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? DnsName { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        KeySpec? key = null;
+        if (KeyAlgorithm is { } algorithm)
+        {
+            key = new KeySpec(algorithm, KeySize == 0 ? KeySpec.DefaultSize(algorithm) : KeySize);
+        }
+        else if (KeySize != 0)
+        {
+            key = new KeySpec(PkiFormat.SpecOf(RootCA.Certificate).Algorithm, KeySize);
+        }
+
+        _options = new IntermediateCAOptions
+        {
+            Organization = Organization,
+            CommonName = CommonName,
+            Key = key,
+            ValidityDays = MyInvocation.BoundParameters.ContainsKey(nameof(ValidityDays)) ? ValidityDays : null,
+            DnsNames = DnsName,
+            ControlPlaneNamespace = ControlPlaneNamespace,
+        };
+        try
+        {
+            key?.Validate();
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var cluster in ClusterName)
+        {
+            try
+            {
+                _service.ValidateIntermediate(RootCA, cluster, _options!);
+                if (!_seen.Add(cluster))
+                {
+                    throw new MeshException("DuplicateClusterName", MeshErrorKind.InvalidArgument,
+                        $"Cluster '{cluster}' was given more than once; each cluster gets one intermediate CA.", cluster,
+                        "Give every cluster once, with a distinct name.");
+                }
+            }
+            catch (MeshException error) when (error.ErrorId is "NotARootCA" or "RootKeyMissing" or "RootCAExpired" or "IntermediateOutlivesRoot")
+            {
+                ThrowMeshError(error);
+            }
+            catch (MeshException error)
+            {
+                WriteMeshError(error);
+                continue;
+            }
+
+            WriteVerbose($"Issuing the intermediate CA of cluster '{cluster}'.");
+            _pending.Add((cluster, _service.CreateIntermediateAsync(RootCA, cluster, _options!, Cancellation)));
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        foreach (var (cluster, ca) in _pending)
+        {
+            try
+            {
+                WriteObject(Await(ca));
+            }
+            catch (MeshException error)
+            {
+                WriteMeshError(error);
+            }
+            catch (System.Security.Cryptography.CryptographicException error)
+            {
+                WriteMeshError(new MeshException("CertificateIssueFailed", MeshErrorKind.InvalidOperation,
+                    $"Issuing the intermediate CA of cluster '{cluster}' failed: {error.Message}", cluster,
+                    "Check the root CA (Import-MeshCA validates it) and try again.", error));
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.RegularExpressions;
+
+namespace OssmMultiCluster;
+
+/// <summary>Rules for the names the mesh puts into certificates, labels and Kubernetes object names.</summary>
+public static partial class MeshNames
+{
+    public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+    [GeneratedRegex(Dns1123LabelPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1123Label();
+
+    public static bool IsDns1123Label(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 63 && Dns1123Label().IsMatch(value);
+
+    /// <summary>Throws a <see cref="MeshException"/> unless <paramref name="name"/> is a valid cluster name.</summary>
+    public static string ValidateClusterName(string? name)
+    {
+        if (!IsDns1123Label(name))
+        {
+            throw new MeshException("InvalidClusterName", MeshErrorKind.InvalidArgument,
+                $"Cluster name '{name}' is not a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters.",
+                name,
+                "Use a name such as 'west' or 'east-cluster'; it becomes part of secret names and certificate subjects.");
+        }
+
+        return name!;
+    }
+}

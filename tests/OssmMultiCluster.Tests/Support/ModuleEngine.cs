@@ -1,0 +1,69 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace OssmMultiCluster.Tests.Support;
+
+/// <summary>
+/// Hosts the real PowerShell engine (System.Management.Automation 7.6) with the built module folder imported,
+/// the way a user's session has it, and runs scripts in it, capturing every stream.
+/// </summary>
+public static class ModuleEngine
+{
+    public static string ModuleManifest => Path.Combine(RepoRoot, "out", "OssmMultiCluster", "OssmMultiCluster.psd1");
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>Runs <paramref name="script"/> in a fresh runspace with the module imported.</summary>
+    public static ScriptRun Run(string script, IDictionary<string, object?>? variables = null, bool importModule = true)
+    {
+        var state = InitialSessionState.CreateDefault2();
+        if (importModule)
+        {
+            state.ImportPSModule(ModuleManifest);
+        }
+
+        using var runspace = RunspaceFactory.CreateRunspace(state);
+        runspace.Open();
+        foreach (var (name, value) in variables ?? new Dictionary<string, object?>())
+        {
+            runspace.SessionStateProxy.SetVariable(name, value);
+        }
+
+        using var ps = PowerShell.Create(runspace);
+        ps.AddScript(script);
+        Collection<PSObject> output = new();
+        RuntimeException? terminating = null;
+        try
+        {
+            output = ps.Invoke();
+        }
+        catch (RuntimeException ex)
+        {
+            terminating = ex;
+        }
+
+        return new ScriptRun
+        {
+            Output = output.ToList(),
+            Errors = ps.Streams.Error.ToList(),
+            Warnings = ps.Streams.Warning.Select(w => w.Message).ToList(),
+            Verbose = ps.Streams.Verbose.Select(v => v.Message).ToList(),
+            Information = ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(),
+            Terminating = terminating,
+        };
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OssmMultiCluster.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("OssmMultiCluster.sln not found above " + AppContext.BaseDirectory);
+    }
+}
