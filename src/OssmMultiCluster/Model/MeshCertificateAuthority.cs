@@ -43,9 +43,10 @@ public sealed class MeshCertificateAuthority
     /// <summary>The cluster an intermediate CA belongs to; null for the root.</summary>
     public string? Cluster { get; }
 
-    public string Subject => Certificate.Subject;
+    /// <summary>The subject in encoded order, as openssl prints it: O=Istio, CN=Intermediate CA, L=west.</summary>
+    public string Subject => Certificate.SubjectName.Decode(X500DistinguishedNameFlags.None);
 
-    public string Issuer => Certificate.Issuer;
+    public string Issuer => Certificate.IssuerName.Decode(X500DistinguishedNameFlags.None);
 
     public DateTime NotBefore => Certificate.NotBefore.ToUniversalTime();
 

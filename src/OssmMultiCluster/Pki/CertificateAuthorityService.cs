@@ -144,15 +144,16 @@ public sealed class CertificateAuthorityService
 
     internal static X500DistinguishedName BuildName(string organization, string commonName, string? locality)
     {
-        // openssl writes the req_dn fields in the order the walkthrough lists them: O, CN, L.
+        // openssl encodes the req_dn fields in the order the walkthrough lists them (O, CN, L); the builder
+        // encodes the last one added first.
         var builder = new X500DistinguishedNameBuilder();
-        builder.AddOrganizationName(organization);
-        builder.AddCommonName(commonName);
         if (locality is not null)
         {
             builder.AddLocalityName(locality);
         }
 
+        builder.AddCommonName(commonName);
+        builder.AddOrganizationName(organization);
         return builder.Build();
     }
 
