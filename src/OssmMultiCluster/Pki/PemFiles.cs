@@ -50,6 +50,15 @@ public static class PemFiles
     public static AsymmetricAlgorithm ReadPrivateKey(string path, ReadOnlySpan<char> password = default)
     {
         var text = ReadText(path);
+        var encrypted = text.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal)
+                        || text.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal);
+        if (encrypted && password.IsEmpty)
+        {
+            throw new MeshException("KeyEncrypted", MeshErrorKind.InvalidArgument,
+                $"Private key file '{path}' is encrypted and no password was given.", path,
+                "Pass the password with -KeyPassword (Read-Host -AsSecureString), or decrypt the key with 'openssl pkey'.");
+        }
+
         var finder = password.IsEmpty ? null : new Password(password.ToArray());
         AsymmetricKeyParameter? key = null;
         try
@@ -65,20 +74,14 @@ public static class PemFiles
                 };
             }
         }
-        catch (PasswordException ex)
+        catch (Exception ex) when (encrypted)
         {
-            throw new MeshException(password.IsEmpty ? "KeyEncrypted" : "KeyPasswordWrong",
-                password.IsEmpty ? MeshErrorKind.InvalidArgument : MeshErrorKind.SecurityError,
-                password.IsEmpty
-                    ? $"Private key file '{path}' is encrypted and no password was given."
-                    : $"Private key file '{path}' could not be decrypted with the password given.",
-                path,
-                password.IsEmpty
-                    ? "Pass the password with -KeyPassword (Read-Host -AsSecureString), or decrypt the key with 'openssl pkey'."
-                    : "Check the password; 'openssl pkey -in <file>' asks for it and shows whether it is right.", ex);
+            throw new MeshException("KeyPasswordWrong", MeshErrorKind.SecurityError,
+                $"Private key file '{path}' could not be decrypted with the password given.", path,
+                "Check the password; 'openssl pkey -in <file>' asks for it and shows whether it is right.", ex);
         }
         catch (Exception ex) when (ex is IOException or InvalidCipherTextException or ArgumentException or InvalidOperationException or FormatException
-                                       or Org.BouncyCastle.Security.SecurityUtilityException or Org.BouncyCastle.Asn1.Asn1Exception)
+                                       or PemException or Org.BouncyCastle.Security.SecurityUtilityException or Org.BouncyCastle.Asn1.Asn1Exception)
         {
             throw Malformed(path, $"its private key does not decode ({ex.GetType().Name})", ex);
         }

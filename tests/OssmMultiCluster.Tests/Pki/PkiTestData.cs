@@ -21,6 +21,10 @@ public sealed class PkiTestData
     public MeshCertificateAuthority West { get; }
     public MeshCertificateAuthority East { get; }
 
+    /// <summary>Another intermediate from the same root, for tests that need a second CA for a cluster.</summary>
+    public MeshCertificateAuthority Issue(string cluster) =>
+        new CertificateAuthorityService(new KeyPool()).CreateIntermediateAsync(Root, cluster, new IntermediateCAOptions()).GetAwaiter().GetResult();
+
     public static void WritePem(string path, string pem)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
