@@ -12,6 +12,9 @@ public sealed class CertificateAuthorityService
 {
     internal const int DefaultValidityDays = 3650;
 
+    /// <summary>Keys generated beyond those asked for when pregenerating (see <see cref="KeyPool"/>).</summary>
+    internal const int SpareKeys = 1;
+
     /// <summary>Certificates start slightly in the past so that clusters whose clocks run behind accept them.</summary>
     internal static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
 
@@ -33,13 +36,10 @@ public sealed class CertificateAuthorityService
                 $"Validity of {options.ValidityDays} days is not positive.", options.ValidityDays, "Use -ValidityDays 1 or more (default 3650).");
         }
 
-        var keyTask = _keys.TakeAsync(options.Key);
-        if (options.PregenerateKeys > 0)
-        {
-            _keys.Prepare(options.Key, options.PregenerateKeys);
-        }
-
-        var key = await keyTask.WaitAsync(cancellation).ConfigureAwait(false);
+        // The root's key and the intermediates' are generated together, plus one spare so that nobody waits for
+        // the slowest prime search; the root takes whichever finishes first.
+        _keys.Prepare(options.Key, 1 + (options.PregenerateKeys > 0 ? options.PregenerateKeys + SpareKeys : 0));
+        var key = await _keys.TakeAsync(options.Key, cancellation).ConfigureAwait(false);
         var subject = BuildName(options.Organization, options.CommonName, locality: null);
         var notBefore = Now() - ClockSkewAllowance;
         var certificate = Issue(subject, key, subject, key, issuerKeyIdentifier: null, isIntermediate: false,
@@ -65,7 +65,7 @@ public sealed class CertificateAuthorityService
         ValidateIntermediate(root, cluster, options);
         var spec = options.Key ?? SpecOf(root);
         var notAfter = IntermediateNotAfter(root, options);
-        var key = await _keys.TakeAsync(spec).WaitAsync(cancellation).ConfigureAwait(false);
+        var key = await _keys.TakeAsync(spec, cancellation).ConfigureAwait(false);
 
         var notBefore = Now() - ClockSkewAllowance;
         if (notBefore < root.NotBefore)

@@ -30,11 +30,14 @@ public static class KeyGenerator
         return backend == KeyGeneratorBackend.Platform ? GeneratePlatform(spec) : GenerateBouncyCastle(spec);
     }
 
-    private static AsymmetricAlgorithm GeneratePlatform(KeySpec spec) => spec.Algorithm switch
+    private static AsymmetricAlgorithm GeneratePlatform(KeySpec spec)
     {
-        MeshKeyAlgorithm.RSA => RSA.Create(spec.Size),
-        _ => ECDsa.Create(CurveFor(spec.Size)),
-    };
+        AsymmetricAlgorithm key = spec.Algorithm == MeshKeyAlgorithm.RSA ? RSA.Create(spec.Size) : ECDsa.Create(CurveFor(spec.Size));
+
+        // .NET generates the key lazily, on first use; use it now so the work happens on this (background) thread.
+        _ = key.ExportSubjectPublicKeyInfo();
+        return key;
+    }
 
     private static AsymmetricAlgorithm GenerateBouncyCastle(KeySpec spec)
     {

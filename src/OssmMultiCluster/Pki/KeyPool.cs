@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace OssmMultiCluster.Pki;
@@ -6,12 +5,15 @@ namespace OssmMultiCluster.Pki;
 /// <summary>
 /// Keys generated ahead of need. Creating a root CA is almost always followed by one intermediate per cluster,
 /// and RSA key generation dominates the PKI's time; so the root's key and the intermediates' keys are generated
-/// concurrently, none waiting for another. Keys that are never taken stay in this process's memory only and are
-/// never written anywhere.
+/// concurrently, none waiting for another, and each request takes whichever prepared key finishes first.
+/// RSA generation time varies several-fold with the luck of the prime search; taking the first finished of one
+/// more key than needed cuts the wait for the slowest (see bench/pki.ps1). Keys never taken stay in this
+/// process's memory only, for the next request, and are never written anywhere.
 /// </summary>
 public sealed class KeyPool
 {
-    private readonly ConcurrentDictionary<KeySpec, ConcurrentQueue<Task<AsymmetricAlgorithm>>> _pending = new();
+    private readonly object _sync = new();
+    private readonly Dictionary<KeySpec, List<Task<AsymmetricAlgorithm>>> _pending = new();
 
     public static KeyPool Shared { get; } = new();
 
@@ -21,45 +23,59 @@ public sealed class KeyPool
     public void Prepare(KeySpec spec, int count)
     {
         spec.Validate();
-        var queue = _pending.GetOrAdd(spec, _ => new ConcurrentQueue<Task<AsymmetricAlgorithm>>());
         var backend = Backend;
-        for (var i = 0; i < count; i++)
+        lock (_sync)
         {
-            queue.Enqueue(Task.Run(() => KeyGenerator.Generate(spec, backend)));
+            if (!_pending.TryGetValue(spec, out var list))
+            {
+                _pending[spec] = list = new List<Task<AsymmetricAlgorithm>>();
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                list.Add(Task.Run(() => KeyGenerator.Generate(spec, backend)));
+            }
         }
     }
 
-    /// <summary>A key of <paramref name="spec"/>: one prepared earlier if there is one, else a new one.</summary>
-    public Task<AsymmetricAlgorithm> TakeAsync(KeySpec spec)
+    /// <summary>A key of <paramref name="spec"/>: the first prepared one to finish, or a new one if none is prepared.</summary>
+    public async Task<AsymmetricAlgorithm> TakeAsync(KeySpec spec, CancellationToken cancellation = default)
     {
         spec.Validate();
-        if (_pending.TryGetValue(spec, out var queue))
+        while (true)
         {
-            while (queue.TryDequeue(out var prepared))
+            Task<AsymmetricAlgorithm>[] candidates;
+            lock (_sync)
             {
-                if (!prepared.IsFaulted && !prepared.IsCanceled)
+                candidates = _pending.TryGetValue(spec, out var list) ? list.ToArray() : Array.Empty<Task<AsymmetricAlgorithm>>();
+            }
+
+            if (candidates.Length == 0)
+            {
+                var backend = Backend;
+                return await Task.Run(() => KeyGenerator.Generate(spec, backend), cancellation).ConfigureAwait(false);
+            }
+
+            var first = await Task.WhenAny(candidates).WaitAsync(cancellation).ConfigureAwait(false);
+            lock (_sync)
+            {
+                // Another request may have taken it meanwhile; then look again.
+                if (!_pending[spec].Remove(first) || !first.IsCompletedSuccessfully)
                 {
-                    return prepared;
+                    continue;
                 }
             }
-        }
 
-        var backend = Backend;
-        return Task.Run(() => KeyGenerator.Generate(spec, backend));
+            return first.Result;
+        }
     }
 
-    /// <summary>How many prepared keys of <paramref name="spec"/> are waiting to be taken.</summary>
-    public int PreparedCount(KeySpec spec) => _pending.TryGetValue(spec, out var queue) ? queue.Count : 0;
-
-    /// <summary>Drops and disposes every prepared key.</summary>
-    public void Clear()
+    /// <summary>How many prepared keys of <paramref name="spec"/> are waiting to be taken, finished or not.</summary>
+    public int PreparedCount(KeySpec spec)
     {
-        foreach (var queue in _pending.Values)
+        lock (_sync)
         {
-            while (queue.TryDequeue(out var prepared))
-            {
-                prepared.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
-            }
+            return _pending.TryGetValue(spec, out var list) ? list.Count : 0;
         }
     }
 }

@@ -11,15 +11,25 @@ public sealed class KeyPoolTests
         var pool = new KeyPool();
         var spec = PkiTestData.Rsa2048;
         var root = await new CertificateAuthorityService(pool).CreateRootAsync(new RootCAOptions { Key = spec, PregenerateKeys = 2 });
-        Assert.Equal(2, pool.PreparedCount(spec));
+        Assert.Equal(3, pool.PreparedCount(spec)); // two for the intermediates and one spare
         var first = await pool.TakeAsync(spec);
-        Assert.Equal(1, pool.PreparedCount(spec));
+        Assert.Equal(2, pool.PreparedCount(spec));
         var second = await pool.TakeAsync(spec);
-        Assert.Equal(0, pool.PreparedCount(spec));
         var third = await pool.TakeAsync(spec);
+        Assert.Equal(0, pool.PreparedCount(spec));
         Assert.Equal(2048, first.KeySize);
         Assert.Equal(3, new[] { first, second, third }.Select(k => ((RSA)k).ExportParameters(false).Modulus!).Select(Convert.ToHexString).Distinct().Count());
         Assert.False(PkiFormat.KeyMatches(root.Certificate, first));
+    }
+
+    [Fact]
+    public async Task Concurrent_takers_each_get_a_different_key()
+    {
+        var pool = new KeyPool();
+        pool.Prepare(PkiTestData.Rsa2048, 3);
+        var keys = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => pool.TakeAsync(PkiTestData.Rsa2048)));
+        Assert.Equal(5, keys.Select(k => Convert.ToHexString(k.ExportSubjectPublicKeyInfo())).Distinct().Count());
+        Assert.Equal(0, pool.PreparedCount(PkiTestData.Rsa2048));
     }
 
     [Fact]
