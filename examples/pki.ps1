@@ -14,10 +14,11 @@ $ErrorActionPreference = 'Stop'
 
 $root = New-MeshRootCA
 $intermediates = $Cluster | New-MeshIntermediateCA -RootCA $root
-$root, $intermediates
+# Out-Default per step: each step's objects get their own table view, as at an interactive prompt.
+$root, $intermediates | Out-Default
 
 # The root's key is written only because the root itself is exported; keep it offline in production.
-@($root) + @($intermediates) | Export-MeshCA -Path $OutputPath
+@($root) + @($intermediates) | Export-MeshCA -Path $OutputPath | Out-Default
 
 # What a team that already ran the walkthrough does: import the folder, which checks every file as istiod will.
 $imported = Import-MeshCA -Path $OutputPath

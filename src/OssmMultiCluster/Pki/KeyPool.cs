@@ -78,4 +78,30 @@ public sealed class KeyPool
             return _pending.TryGetValue(spec, out var list) ? list.Count : 0;
         }
     }
+
+    /// <summary>
+    /// Drops every prepared key; the task ends when those still being generated are done and all are disposed.
+    /// Benchmarks use it so that no run starts with keys, or background work, left by another.
+    /// </summary>
+    public async Task DiscardAsync()
+    {
+        Task<AsymmetricAlgorithm>[] dropped;
+        lock (_sync)
+        {
+            dropped = _pending.Values.SelectMany(list => list).ToArray();
+            _pending.Clear();
+        }
+
+        foreach (var task in dropped)
+        {
+            try
+            {
+                (await task.ConfigureAwait(false)).Dispose();
+            }
+            catch (MeshException)
+            {
+                // A key that failed to generate has nothing to dispose.
+            }
+        }
+    }
 }
