@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# The loopback multi-cluster lab: each cluster is an etcd, a kube-apiserver and a kube-controller-manager on
+# 127.0.0.1, with its own CA, admin token and kubeconfig (certificate-authority-data, never insecure-skip-tls-verify).
+# A stand-in for a cloud load balancer gives LoadBalancer Services a status.loadBalancer.ingress address.
+#
+#   lab.sh start <dir> [--lb-hostname <cluster>]... [--no-crds <cluster>]... <cluster>...
+#   lab.sh stop <dir> [--purge]
+#   lab.sh status <dir>
+#
+# start writes <dir>/<cluster>.kubeconfig per cluster and prints their paths. A Service's annotation
+# ossm-lab/ingress: ip|hostname|none overrides the cluster's address form ("none": never gets an address).
+# start first stops whatever a crashed earlier run left in <dir>.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+die() { echo "lab.sh: $*" >&2; exit 1; }
+log() { [[ -n "${OSSM_LAB_QUIET:-}" ]] || echo "lab.sh: $*" >&2; }
+
+free_port() {
+  local port
+  for port in $(shuf -i 20000-60999 -n 200); do
+    if ! (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && ! grep -qx "$port" "$dir/.ports" 2>/dev/null; then
+      echo "$port" >> "$dir/.ports"
+      echo "$port"
+      return
+    fi
+  done
+  die "no free port found"
+}
+
+start_daemon() { # name logfile command...
+  local name=$1 logfile=$2
+  shift 2
+  setsid "$@" >"$logfile" 2>&1 < /dev/null &
+  echo $! > "$cdir/$name.pid"
+}
+
+make_pki() {
+  local pki=$cdir/pki
+  mkdir -p "$pki"
+  (
+    cd "$pki"
+    openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -subj "/O=ossm-lab/CN=$cluster-lab-ca" -days 30 -out ca.crt \
+      -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl ecparam -name prime256v1 -genkey -noout -out apiserver.key 2>/dev/null
+    openssl req -new -key apiserver.key -subj "/CN=kube-apiserver" -out apiserver.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n' > apiserver.ext
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile apiserver.ext -out apiserver.crt 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    chmod 0600 ca.key apiserver.key sa.key
+  )
+}
+
+wait_ready() { # kubeconfig seconds
+  local deadline=$((SECONDS + $2))
+  until kubectl --kubeconfig "$1" get --raw /readyz >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.3
+  done
+}
+
+# The stand-in for a cloud load balancer: every LoadBalancer Service without an address gets one.
+lb_loop() { # kubeconfig cluster form index
+  local kc=$1 cluster=$2 form=$3 index=$4 next=1
+  while true; do
+    kubectl --kubeconfig "$kc" get svc -A -o \
+      jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.metadata.annotations.ossm-lab/ingress}{" "}{.status.loadBalancer.ingress}{"\n"}{end}' 2>/dev/null |
+      while read -r ns name wanted ingress; do
+        [[ -z "$ingress" && "$wanted" != "none" ]] || continue
+        [[ "$wanted" == "ip" || "$wanted" == "hostname" ]] || { ingress=$wanted; wanted=$form; }
+        [[ -z "$ingress" ]] || continue
+        if [[ "$wanted" == "hostname" ]]; then
+          address="{\"hostname\":\"$name.$ns.$cluster.elb.lab.test\"}"
+        else
+          address="{\"ip\":\"127.$((100 + index)).0.$next\"}"
+          next=$((next + 1))
+        fi
+        kubectl --kubeconfig "$kc" -n "$ns" patch service "$name" --subresource=status --type=merge \
+          -p "{\"status\":{\"loadBalancer\":{\"ingress\":[$address]}}}" >/dev/null 2>&1 || true
+      done
+    sleep 1
+  done
+}
+
+start_cluster() { # cluster index lbform crds
+  cluster=$1
+  local index=$2 lbform=$3 crds=$4
+  cdir=$dir/$cluster
+  rm -rf "$cdir"
+  mkdir -p "$cdir/etcd"
+  chmod 0700 "$cdir"
+  make_pki
+  local token etcd_port peer_port api_port kcm_port
+  token=$(openssl rand -hex 24)
+  (umask 077 && echo "$token,admin,admin,system:masters" > "$cdir/tokens.csv")
+  etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port); kcm_port=$(free_port)
+
+  start_daemon etcd "$cdir/etcd.log" "$bin/etcd" --name "$cluster" --data-dir "$cdir/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "$cluster=http://127.0.0.1:$peer_port" --quota-backend-bytes 1073741824
+
+  start_daemon kube-apiserver "$cdir/kube-apiserver.log" "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" --secure-port "$api_port" --bind-address 127.0.0.1 \
+    --tls-cert-file "$cdir/pki/apiserver.crt" --tls-private-key-file "$cdir/pki/apiserver.key" \
+    --token-auth-file "$cdir/tokens.csv" --service-account-key-file "$cdir/pki/sa.pub" \
+    --service-account-signing-key-file "$cdir/pki/sa.key" --service-account-issuer https://kubernetes.default.svc \
+    --authorization-mode RBAC --service-cluster-ip-range 10.96.0.0/16 --enable-priority-and-fairness=false
+
+  local kc=$dir/$cluster.kubeconfig
+  (
+    umask 077
+    KUBECONFIG=$kc kubectl config set-cluster "$cluster" --server "https://127.0.0.1:$api_port" \
+      --certificate-authority "$cdir/pki/ca.crt" --embed-certs >/dev/null
+    KUBECONFIG=$kc kubectl config set-credentials "$cluster-admin" --token "$token" >/dev/null
+    KUBECONFIG=$kc kubectl config set-context "$cluster" --cluster "$cluster" --user "$cluster-admin" >/dev/null
+    KUBECONFIG=$kc kubectl config use-context "$cluster" >/dev/null
+  )
+  wait_ready "$kc" 60 || die "$cluster: kube-apiserver not ready in 60 s (see $cdir/kube-apiserver.log)"
+
+  start_daemon kube-controller-manager "$cdir/kube-controller-manager.log" "$bin/kube-controller-manager" \
+    --kubeconfig "$kc" --port 0 --secure-port "$kcm_port" --bind-address 127.0.0.1 --leader-elect=false \
+    --service-account-private-key-file "$cdir/pki/sa.key" --root-ca-file "$cdir/pki/ca.crt" \
+    --use-service-account-credentials=false \
+    --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route'
+
+  if [[ "$crds" == yes ]]; then
+    kubectl --kubeconfig "$kc" apply -f "$here/crds" >/dev/null
+    kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s -f "$here/crds" >/dev/null
+  fi
+
+  lb_loop "$kc" "$cluster" "$lbform" "$index" > /dev/null 2>&1 &
+  echo $! > "$cdir/lb.pid"
+  echo "$kc"
+}
+
+stop_lab() {
+  local pidfile pid
+  for pidfile in "$dir"/*/lb.pid "$dir"/*/kube-controller-manager.pid "$dir"/*/kube-apiserver.pid "$dir"/*/etcd.pid; do
+    [[ -f "$pidfile" ]] || continue
+    pid=$(cat "$pidfile")
+    # Daemons run in their own session (setsid): end the whole group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  # Anything still running from this lab folder (a crash can lose pid files).
+  pkill -TERM -f -- "$dir/" 2>/dev/null || true
+  local deadline=$((SECONDS + 10))
+  while pgrep -f -- "$dir/" >/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  pkill -KILL -f -- "$dir/" 2>/dev/null || true
+  rm -f "$dir/.ports"
+}
+
+command=${1:-}; [[ -n "$command" ]] || die "usage: lab.sh start|stop|status <dir> ..."
+shift
+[[ $# -ge 1 ]] || die "usage: lab.sh $command <dir> ..."
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)
+shift
+
+case "$command" in
+  start)
+    declare -A hostname_lb=() no_crds=()
+    clusters=()
+    while [[ $# -gt 0 ]]; do
+      case "$1" in
+        --lb-hostname) hostname_lb[$2]=1; shift 2 ;;
+        --no-crds) no_crds[$2]=1; shift 2 ;;
+        -*) die "unknown option $1" ;;
+        *) [[ "$1" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "cluster name '$1' is not a DNS-1123 label"
+           clusters+=("$1"); shift ;;
+      esac
+    done
+    [[ ${#clusters[@]} -gt 0 ]] || die "name at least one cluster"
+    bin=$("$here/install-binaries.sh" | tail -n 1)
+    stop_lab
+    log "starting ${clusters[*]} in $dir"
+    pids=()
+    for i in "${!clusters[@]}"; do
+      c=${clusters[$i]}
+      form=ip; [[ -z "${hostname_lb[$c]:-}" ]] || form=hostname
+      crds=yes; [[ -z "${no_crds[$c]:-}" ]] || crds=no
+      start_cluster "$c" "$i" "$form" "$crds" > "$dir/.$c.out" &
+      pids+=($!)
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    if ((failed)); then stop_lab; die "a cluster failed to start"; fi
+    for c in "${clusters[@]}"; do cat "$dir/.$c.out"; rm -f "$dir/.$c.out"; done
+    ;;
+  stop)
+    stop_lab
+    [[ "${1:-}" != "--purge" ]] || rm -rf "$dir"
+    ;;
+  status)
+    for kc in "$dir"/*.kubeconfig; do
+      [[ -f "$kc" ]] || continue
+      if kubectl --kubeconfig "$kc" get --raw /readyz >/dev/null 2>&1; then echo "$(basename "$kc" .kubeconfig) ready"; else echo "$(basename "$kc" .kubeconfig) down"; fi
+    done
+    ;;
+  *) die "unknown command $command" ;;
+esac
