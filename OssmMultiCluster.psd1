@@ -12,7 +12,9 @@
     TypesToProcess         = @('OssmMultiCluster.Types.ps1xml')
     CmdletsToExport        = @(
         'Export-MeshCA'
+        'Get-MeshCluster'
         'Import-MeshCA'
+        'Install-MeshCACertificate'
         'New-MeshIntermediateCA'
         'New-MeshRootCA'
     )

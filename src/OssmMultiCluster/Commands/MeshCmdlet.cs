@@ -27,6 +27,33 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs one piece of work per cluster concurrently and writes each result from the pipeline thread, in the
+    /// order given. A failing cluster becomes an error record naming it; the others go on.
+    /// </summary>
+    protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
+    {
+        var tasks = items.Select(item => Task.Run(() => item.work(Cancellation), Cancellation)).ToList();
+        var progress = new ProgressRecord(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+        for (var i = 0; i < items.Count; i++)
+        {
+            progress.StatusDescription = $"Cluster {items[i].cluster} ({i + 1} of {items.Count})";
+            progress.PercentComplete = 100 * i / items.Count;
+            WriteProgress(progress);
+            try
+            {
+                write(Await(tasks[i]));
+            }
+            catch (MeshException error)
+            {
+                WriteMeshError(error);
+            }
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+    }
+
     protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 
     protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));

@@ -8,10 +8,13 @@ namespace OssmMultiCluster.Commands;
 /// Issues one intermediate CA per cluster from the root (walkthrough step 5). Keys of all the clusters piped in are
 /// generated concurrently; the CAs come out in the order the clusters came in.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "MeshIntermediateCA")]
+[Cmdlet(VerbsCommon.New, "MeshIntermediateCA", DefaultParameterSetName = ByName)]
 [OutputType(typeof(MeshCertificateAuthority))]
 public sealed class NewMeshIntermediateCACommand : MeshCmdlet
 {
+    private const string ByName = "ByName";
+    private const string ByCluster = "ByCluster";
+
     private readonly List<(string cluster, Task<MeshCertificateAuthority> ca)> _pending = new();
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly CertificateAuthorityService _service = new();
@@ -21,11 +24,16 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
     [ValidateNotNull]
     public MeshCertificateAuthority RootCA { get; set; } = null!;
 
-    /// <summary>Cluster names, or objects with a Name or Cluster property (MeshCluster) from the pipeline.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name", "Cluster")]
+    /// <summary>Cluster names, or objects with a Name property, from the pipeline.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
     [ValidateNotNullOrEmpty]
     public string[] ClusterName { get; set; } = Array.Empty<string>();
+
+    /// <summary>Clusters from Get-MeshCluster; each CA carries its cluster on to Install-MeshCACertificate.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByCluster, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -90,7 +98,10 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var cluster in ClusterName)
+        var targets = ParameterSetName == ByCluster
+            ? Cluster.Select(c => (name: c.Name, cluster: (MeshCluster?)c))
+            : ClusterName.Select(n => (name: n, cluster: (MeshCluster?)null));
+        foreach (var (cluster, meshCluster) in targets)
         {
             try
             {
@@ -113,9 +124,13 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
             }
 
             WriteVerbose($"Issuing the intermediate CA of cluster '{cluster}'.");
-            _pending.Add((cluster, _service.CreateIntermediateAsync(RootCA, cluster, _options!, Cancellation)));
+            var issued = _service.CreateIntermediateAsync(RootCA, cluster, _options!, Cancellation);
+            _pending.Add((cluster, meshCluster is null ? issued : BindAsync(issued, meshCluster)));
         }
     }
+
+    private static async Task<MeshCertificateAuthority> BindAsync(Task<MeshCertificateAuthority> issued, MeshCluster cluster) =>
+        (await issued.ConfigureAwait(false)).For(cluster);
 
     protected override void EndProcessing()
     {

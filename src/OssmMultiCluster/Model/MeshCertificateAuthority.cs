@@ -69,6 +69,9 @@ public sealed class MeshCertificateAuthority
     /// <summary>The chain istiod serves (cert-chain.pem): this certificate, any intermediates above it, then the root.</summary>
     public X509Certificate2[] Chain => (X509Certificate2[])_chain.Clone();
 
+    /// <summary>The cluster this intermediate is for, when it was issued from a MeshCluster; Install-MeshCACertificate uses it.</summary>
+    public MeshCluster? MeshCluster { get; private init; }
+
     /// <summary>Whether the private key is held (an imported root may have none and then cannot sign).</summary>
     public bool HasPrivateKey => PrivateKey is not null;
 
@@ -76,6 +79,10 @@ public sealed class MeshCertificateAuthority
 
     /// <summary>The root CA object this intermediate was issued by, when it was issued or imported in this session.</summary>
     internal MeshCertificateAuthority? Root { get; }
+
+    /// <summary>The same CA, bound to the cluster object it will be installed on.</summary>
+    internal MeshCertificateAuthority For(MeshCluster cluster) =>
+        new(Kind, Certificate, PrivateKey, Cluster, Root, RootCertificate, _chain) { MeshCluster = cluster };
 
     public override string ToString() => Kind == MeshCAKind.Root ? Subject : $"{Subject} ({Cluster})";
 }

@@ -1,0 +1,84 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Resolves the mesh's clusters from kubeconfigs and contexts, the way kubectl does. Every cmdlet that talks to
+/// Kubernetes takes the MeshCluster objects this outputs.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MeshCluster")]
+[OutputType(typeof(MeshCluster))]
+public sealed class GetMeshClusterCommand : MeshCmdlet
+{
+    private readonly List<string> _kubeconfigs = new();
+
+    /// <summary>Kubeconfig files, one cluster each unless -Context names several; default $env:KUBECONFIG, then ~/.kube/config.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "Path")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Kubeconfig { get; set; }
+
+    /// <summary>Contexts; default each kubeconfig's current context.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Context { get; set; }
+
+    /// <summary>Mesh cluster names, in the order of the kubeconfigs or contexts; default derived from the context.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Networks, in the same order; default &lt;name&gt;-network.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Network { get; set; }
+
+    /// <summary>Also contact each API server (verified TLS, the kubeconfig's credentials).</summary>
+    [Parameter]
+    public SwitchParameter Test { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Kubeconfig is not null)
+        {
+            _kubeconfigs.AddRange(Kubeconfig.Select(GetUnresolvedProviderPathFromPSPath));
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        IReadOnlyList<MeshCluster> clusters;
+        try
+        {
+            clusters = new ClusterResolver().Resolve(new ClusterSelection
+            {
+                Kubeconfigs = _kubeconfigs.Count > 0 ? _kubeconfigs : null,
+                Contexts = Context,
+                Names = Name,
+                Networks = Network,
+            });
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+            return;
+        }
+
+        if (!Test)
+        {
+            WriteObject(clusters, enumerateCollection: true);
+            return;
+        }
+
+        ForEachCluster("Contacting API servers",
+            clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, string)>>)(async ct => (c, await ClusterProbe.PingAsync(c, ct).ConfigureAwait(false))))).ToList(),
+            answered =>
+            {
+                var (cluster, version) = answered;
+                WriteVerbose($"Cluster '{cluster.Name}' ({cluster.Server}) answered: Kubernetes {version}.");
+                WriteObject(cluster);
+            });
+    }
+}

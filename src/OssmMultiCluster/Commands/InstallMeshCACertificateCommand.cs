@@ -1,0 +1,81 @@
+using System.Management.Automation;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Installs each cluster's intermediate CA as istiod's plug-in CA (walkthrough step 6): the control-plane namespace
+/// labelled with the cluster's network, and the cacerts secret. Clusters are done concurrently.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Install, "MeshCACertificate", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshResourceResult))]
+public sealed class InstallMeshCACertificateCommand : MeshCmdlet
+{
+    private readonly List<MeshCertificateAuthority> _authorities = new();
+
+    /// <summary>Intermediate CAs, from New-MeshIntermediateCA or Import-MeshCA.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("InputObject")]
+    [ValidateNotNull]
+    public MeshCertificateAuthority[] CertificateAuthority { get; set; } = Array.Empty<MeshCertificateAuthority>();
+
+    /// <summary>The clusters, matched to the CAs by name; needed for CAs that do not carry their cluster (imported ones).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[]? Cluster { get; set; }
+
+    /// <summary>The control plane's namespace.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    /// <summary>Replace a different CA already installed (a rotation), and take ownership of fields others set.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord() => _authorities.AddRange(CertificateAuthority);
+
+    protected override void EndProcessing()
+    {
+        var work = new List<(string, Func<CancellationToken, Task<CAInstallOutcome>>)>();
+        var installer = new CACertificateInstaller();
+        foreach (var ca in _authorities)
+        {
+            var cluster = ca.MeshCluster ?? Cluster?.FirstOrDefault(c => c.Name == ca.Cluster);
+            if (cluster is null)
+            {
+                WriteMeshError(new MeshException("ClusterUnknown", MeshErrorKind.InvalidArgument,
+                    $"No cluster is known for the CA '{ca}'.", ca.Cluster ?? ca.Subject,
+                    "Pipe Get-MeshCluster's clusters into New-MeshIntermediateCA, or pass them with -Cluster (matched by name)."));
+                continue;
+            }
+
+            try
+            {
+                CACertificateInstaller.Validate(cluster, ca);
+            }
+            catch (MeshException error)
+            {
+                WriteMeshError(error);
+                continue;
+            }
+
+            if (ShouldProcess($"cluster {cluster.Name}", $"Install plug-in CA '{ca.Subject}' as secret {Namespace}/{CACertificateInstaller.SecretName}, label namespace with network {cluster.Network}"))
+            {
+                work.Add((cluster.Name, ct => installer.InstallAsync(cluster, ca, Namespace, Force, ct)));
+            }
+        }
+
+        ForEachCluster("Installing plug-in CAs", work, outcome =>
+        {
+            if (outcome.ReplacedFingerprint is { } replaced)
+            {
+                WriteWarning($"Cluster '{outcome.Results[0].Cluster}': replaced plug-in CA {replaced}. istiod keeps signing with the old CA until restarted: " +
+                             $"kubectl rollout restart deployment -n {Namespace} -l app=istiod, then restart the workloads.");
+            }
+
+            WriteObject(outcome.Results, enumerateCollection: true);
+        });
+    }
+}

@@ -1,0 +1,231 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using k8s;
+using k8s.Exceptions;
+using k8s.KubeConfigModels;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Kube;
+
+/// <summary>
+/// Resolves clusters the way kubectl does (kubeconfig files, contexts, current context) into <see cref="MeshCluster"/>
+/// objects. Refuses kubeconfigs that turn TLS verification off.
+/// </summary>
+public sealed partial class ClusterResolver
+{
+    private readonly Func<string, string?> _environment;
+    private readonly string _home;
+
+    public ClusterResolver(Func<string, string?>? environment = null, string? home = null)
+    {
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _home = home ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    }
+
+    public IReadOnlyList<MeshCluster> Resolve(ClusterSelection selection)
+    {
+        var sources = Sources(selection.Kubeconfigs);
+        var targets = Pair(sources, selection.Contexts);
+        if (selection.Names is { } names && names.Count != targets.Count)
+        {
+            throw Mismatch("-Name", names.Count, targets.Count);
+        }
+
+        if (selection.Networks is { } networks && networks.Count != targets.Count)
+        {
+            throw Mismatch("-Network", networks.Count, targets.Count);
+        }
+
+        var clusters = new List<MeshCluster>();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var (source, context) = targets[i];
+            var name = MeshNames.ValidateClusterName(selection.Names?[i] ?? NameFromContext(context));
+            var network = selection.Networks?[i] ?? $"{name}-network";
+            ValidateNetwork(network);
+            if (clusters.Any(c => c.Name == name))
+            {
+                throw new MeshException("DuplicateClusterName", MeshErrorKind.InvalidArgument,
+                    $"Two clusters would both be named '{name}' in the mesh.", name,
+                    "Give each cluster its own name with -Name, in the order of the kubeconfigs or contexts.");
+            }
+
+            clusters.Add(Build(source, context, name, network));
+        }
+
+        return clusters;
+    }
+
+    /// <summary>A kubeconfig source: one file, or several merged as kubectl merges $KUBECONFIG.</summary>
+    private sealed record Source(string Path, K8SConfiguration Config);
+
+    private List<Source> Sources(IReadOnlyList<string>? kubeconfigs)
+    {
+        if (kubeconfigs is { Count: > 0 })
+        {
+            return kubeconfigs.Select(path => new Source(path, Load(new[] { path }))).ToList();
+        }
+
+        var fromEnvironment = _environment("KUBECONFIG");
+        var paths = string.IsNullOrEmpty(fromEnvironment)
+            ? new[] { Path.Combine(_home, ".kube", "config") }
+            : fromEnvironment.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return new List<Source> { new(string.Join(Path.PathSeparator, paths), Load(paths)) };
+    }
+
+    private static List<(Source source, string context)> Pair(List<Source> sources, IReadOnlyList<string>? contexts)
+    {
+        if (contexts is not { Count: > 0 })
+        {
+            return sources.Select(s => (s, CurrentContext(s))).ToList();
+        }
+
+        if (sources.Count == 1)
+        {
+            return contexts.Select(c => (sources[0], RequireContext(sources[0], c))).ToList();
+        }
+
+        if (sources.Count != contexts.Count)
+        {
+            throw new MeshException("ContextCountMismatch", MeshErrorKind.InvalidArgument,
+                $"{sources.Count} kubeconfigs and {contexts.Count} contexts were given; with several kubeconfigs, give one context per kubeconfig or none.",
+                contexts, "Give as many -Context values as -Kubeconfig paths (in the same order), or leave -Context out to use each file's current context.");
+        }
+
+        return sources.Zip(contexts, (s, c) => (s, RequireContext(s, c))).ToList();
+    }
+
+    private static K8SConfiguration Load(IReadOnlyList<string> paths)
+    {
+        K8SConfiguration? merged = null;
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path))
+            {
+                throw new MeshException("KubeconfigNotFound", MeshErrorKind.ObjectNotFound, $"Kubeconfig '{path}' does not exist.", path,
+                    "Check the path given to -Kubeconfig (or in $env:KUBECONFIG); 'oc login' or your cloud's CLI writes one.");
+            }
+
+            K8SConfiguration config;
+            try
+            {
+                config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(path), useRelativePaths: true);
+            }
+            catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException or InvalidOperationException or NullReferenceException)
+            {
+                throw new MeshException("KubeconfigInvalid", MeshErrorKind.InvalidData,
+                    $"Kubeconfig '{path}' cannot be read: {FirstLine(ex.Message)}", path,
+                    "Check the file with 'kubectl config view --kubeconfig <file>'.", ex);
+            }
+
+            merged = merged is null ? config : Merge(merged, config);
+        }
+
+        return merged!;
+    }
+
+    /// <summary>kubectl's merge rule: the first file to define a name wins; the first current-context wins.</summary>
+    private static K8SConfiguration Merge(K8SConfiguration first, K8SConfiguration second) => new()
+    {
+        ApiVersion = first.ApiVersion,
+        Kind = first.Kind,
+        CurrentContext = string.IsNullOrEmpty(first.CurrentContext) ? second.CurrentContext : first.CurrentContext,
+        Contexts = (first.Contexts ?? Enumerable.Empty<Context>()).Concat((second.Contexts ?? Enumerable.Empty<Context>())
+            .Where(c => first.Contexts?.All(f => f.Name != c.Name) ?? true)).ToList(),
+        Clusters = (first.Clusters ?? Enumerable.Empty<Cluster>()).Concat((second.Clusters ?? Enumerable.Empty<Cluster>())
+            .Where(c => first.Clusters?.All(f => f.Name != c.Name) ?? true)).ToList(),
+        Users = (first.Users ?? Enumerable.Empty<User>()).Concat((second.Users ?? Enumerable.Empty<User>())
+            .Where(u => first.Users?.All(f => f.Name != u.Name) ?? true)).ToList(),
+        FileName = first.FileName,
+    };
+
+    private static string CurrentContext(Source source)
+    {
+        if (string.IsNullOrEmpty(source.Config.CurrentContext))
+        {
+            throw new MeshException("ContextNotSet", MeshErrorKind.InvalidArgument,
+                $"Kubeconfig '{source.Path}' has no current context.", source.Path,
+                $"Name one with -Context ({AvailableContexts(source)}), or run 'kubectl config use-context'.");
+        }
+
+        return RequireContext(source, source.Config.CurrentContext);
+    }
+
+    private static string RequireContext(Source source, string context)
+    {
+        if (source.Config.Contexts?.Any(c => c.Name == context) != true)
+        {
+            throw new MeshException("ContextNotFound", MeshErrorKind.ObjectNotFound,
+                $"Context '{context}' is not in kubeconfig '{source.Path}'.", context,
+                $"Use one of: {AvailableContexts(source)}.");
+        }
+
+        return context;
+    }
+
+    private static string AvailableContexts(Source source) =>
+        source.Config.Contexts?.Any() == true ? string.Join(", ", source.Config.Contexts.Select(c => c.Name)) : "(the file has no contexts)";
+
+    private static MeshCluster Build(Source source, string context, string name, string network)
+    {
+        var details = source.Config.Contexts!.First(c => c.Name == context).ContextDetails;
+        var endpoint = source.Config.Clusters?.FirstOrDefault(c => c.Name == details?.Cluster)?.ClusterEndpoint;
+        if (endpoint is null)
+        {
+            throw new MeshException("KubeconfigInvalid", MeshErrorKind.InvalidData,
+                $"Context '{context}' in '{source.Path}' names cluster '{details?.Cluster}', which the kubeconfig does not define.", source.Path,
+                "Fix the kubeconfig ('kubectl config view' shows it), or log in again.");
+        }
+
+        if (endpoint.SkipTlsVerify)
+        {
+            throw new MeshException("InsecureKubeconfig", MeshErrorKind.SecurityError,
+                $"Context '{context}' in '{source.Path}' turns TLS verification off (insecure-skip-tls-verify); this module always verifies the API server.",
+                context, "Put the API server's CA in the kubeconfig (certificate-authority-data), e.g. 'oc login --certificate-authority=<ca.crt>'.");
+        }
+
+        KubernetesClientConfiguration configuration;
+        try
+        {
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(source.Config, context);
+        }
+        catch (Exception ex) when (ex is KubeConfigException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new MeshException("KubeconfigInvalid", MeshErrorKind.InvalidData,
+                $"Context '{context}' in '{source.Path}' cannot be used: {FirstLine(ex.Message)}", source.Path,
+                "Check the context's cluster and user entries ('kubectl config view --minify --context <context>').", ex);
+        }
+
+        configuration.SkipTlsVerify = false;
+        configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        var authority = configuration.SslCaCerts is { Count: > 0 } cas ? new X509Certificate2(cas[0].RawData) : null;
+        return new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User);
+    }
+
+    /// <summary>The mesh name kubectl users would expect from a context: lower-cased, other characters to '-'.</summary>
+    public static string NameFromContext(string context)
+    {
+        var name = NonLabelCharacters().Replace(context.ToLowerInvariant(), "-").Trim('-');
+        return name.Length > 63 ? name[..63].TrimEnd('-') : name;
+    }
+
+    private static void ValidateNetwork(string network)
+    {
+        if (!MeshNames.IsDns1123Label(network))
+        {
+            throw new MeshException("InvalidNetworkName", MeshErrorKind.InvalidArgument,
+                $"Network name '{network}' is not a DNS-1123 label.", network,
+                "Use a name such as 'west-network': it becomes the topology.istio.io/network label value.");
+        }
+    }
+
+    private static MeshException Mismatch(string parameter, int given, int clusters) =>
+        new("ParameterCountMismatch", MeshErrorKind.InvalidArgument,
+            $"{given} value(s) were given to {parameter} for {clusters} cluster(s).", given,
+            $"Give {parameter} one value per cluster, in the order of the kubeconfigs or contexts, or leave it out.");
+
+    private static string FirstLine(string message) => message.Split('\n')[0];
+
+    [GeneratedRegex("[^a-z0-9-]+")]
+    private static partial Regex NonLabelCharacters();
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Security.Authentication;
+using k8s.Autorest;
+
+namespace OssmMultiCluster.Kube;
+
+/// <summary>
+/// Turns what the Kubernetes client throws into a <see cref="MeshException"/> that names the cluster, the object and
+/// the server's message, with a fix. Token and key material never reach these messages: they are built from the
+/// status code and the server's Status message only.
+/// </summary>
+public static class KubeFailure
+{
+    public static bool IsKubeFailure(Exception ex) =>
+        ex is HttpOperationException or HttpRequestException or AuthenticationException
+            || (ex is TaskCanceledException { InnerException: TimeoutException });
+
+    public static MeshException From(Exception ex, string cluster, string what)
+    {
+        switch (ex)
+        {
+            case HttpOperationException http:
+                var status = http.Response.StatusCode;
+                var message = ServerMessage(http);
+                return status switch
+                {
+                    HttpStatusCode.Unauthorized => new MeshException("ClusterUnauthorized", MeshErrorKind.PermissionDenied,
+                        $"Cluster '{cluster}' rejected the credentials while {what} (401): {message}", cluster,
+                        "The kubeconfig's token or certificate has expired or is wrong: log in again ('oc login') and rerun Get-MeshCluster.", ex),
+                    HttpStatusCode.Forbidden => new MeshException("ClusterForbidden", MeshErrorKind.PermissionDenied,
+                        $"Cluster '{cluster}' forbids {what} (403): {message}", cluster,
+                        "Use a kubeconfig whose user may manage the mesh (cluster-admin, or the rights in the README).", ex),
+                    HttpStatusCode.NotFound => new MeshException("ObjectNotFound", MeshErrorKind.ObjectNotFound,
+                        $"Cluster '{cluster}' has no such resource while {what} (404): {message}", cluster,
+                        "Check that the operator providing this resource is installed on the cluster.", ex),
+                    HttpStatusCode.Conflict => new MeshException("FieldConflict", MeshErrorKind.ResourceExists,
+                        $"On cluster '{cluster}', {what} conflicts with fields another manager owns (409): {message}", cluster,
+                        "Someone else set these fields (kubectl, another tool). Rerun with -Force to take ownership, if the module's values are the ones you want.", ex),
+                    HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest => new MeshException("ObjectInvalid", MeshErrorKind.InvalidData,
+                        $"Cluster '{cluster}' refused {what} ({(int)status}): {message}", cluster,
+                        "The server's message names the field; check the parameter that sets it, and the operator's version.", ex),
+                    _ => new MeshException("ClusterError", MeshErrorKind.ConnectionError,
+                        $"Cluster '{cluster}' failed while {what} ({(int)status}): {message}", cluster,
+                        "Check the API server's health ('kubectl get --raw /readyz') and retry.", ex),
+                };
+            case HttpRequestException request when HasAuthenticationFailure(request):
+            case AuthenticationException:
+                return new MeshException("ClusterTlsFailed", MeshErrorKind.SecurityError,
+                    $"The API server of cluster '{cluster}' did not present a certificate trusted by the kubeconfig's CA (while {what}).", cluster,
+                    "Check certificate-authority-data in the kubeconfig: it must be the CA that signed the API server's certificate.", ex);
+            case HttpRequestException:
+            case TaskCanceledException:
+                return new MeshException("ClusterUnreachable", MeshErrorKind.ConnectionError,
+                    $"Cluster '{cluster}' cannot be reached while {what}: {FirstLine(ex.Message)}", cluster,
+                    "Check that the API server URL in the kubeconfig is reachable from here (VPN, firewall) and that the cluster is up.", ex);
+            default:
+                throw new ArgumentException("Not a Kubernetes client failure.", nameof(ex), ex);
+        }
+    }
+
+    private static bool HasAuthenticationFailure(Exception ex)
+    {
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string ServerMessage(HttpOperationException http)
+    {
+        var content = http.Response.Content;
+        if (string.IsNullOrEmpty(content))
+        {
+            return http.Response.ReasonPhrase ?? http.Message;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(content);
+            return document.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? content : content;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return FirstLine(content);
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0];
+}

@@ -1,0 +1,108 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Model;
+using OssmMultiCluster.Pki;
+
+namespace OssmMultiCluster.Mesh;
+
+/// <summary>What installing one cluster's plug-in CA did.</summary>
+public sealed record CAInstallOutcome(IReadOnlyList<MeshResourceResult> Results, string? ReplacedFingerprint);
+
+/// <summary>
+/// Walkthrough step 6: the control-plane namespace labelled with the cluster's network, and the cacerts secret
+/// istiod reads its plug-in CA from. Replacing a different CA already there is a rotation, refused unless forced.
+/// </summary>
+public sealed class CACertificateInstaller
+{
+    public const string SecretName = "cacerts";
+    public const string NetworkLabel = "topology.istio.io/network";
+
+    public async Task<CAInstallOutcome> InstallAsync(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace,
+        bool force, CancellationToken cancellation)
+    {
+        Validate(cluster, ca);
+        var applier = new ResourceApplier(cluster);
+        var secret = BuildSecret(ca, controlPlaneNamespace);
+        var existing = await applier.ReadAsync((client, ct) => client.CoreV1.ReadNamespacedSecretAsync(SecretName, controlPlaneNamespace, cancellationToken: ct),
+            $"reading secret {controlPlaneNamespace}/{SecretName}", cancellation).ConfigureAwait(false);
+        string? replaced = null;
+        if (existing?.Data is { } data && data.TryGetValue("ca-cert.pem", out var installed) && !installed.AsSpan().SequenceEqual(secret.Data["ca-cert.pem"]))
+        {
+            replaced = Fingerprint(installed);
+            if (!force)
+            {
+                throw new MeshException("CARotationRefused", MeshErrorKind.ResourceExists,
+                    $"Cluster '{cluster.Name}' already has a different plug-in CA in {controlPlaneNamespace}/{SecretName} (ca-cert.pem fingerprint {replaced}); replacing it is a CA rotation.",
+                    cluster.Name, "If you mean to rotate, rerun with -Force, then restart istiod and the workloads so they get certificates from the new CA.");
+            }
+        }
+
+        var results = new List<MeshResourceResult>
+        {
+            await applier.ApplyNamespaceAsync(BuildNamespace(cluster, controlPlaneNamespace), force, cancellation).ConfigureAwait(false),
+            await applier.ApplySecretAsync(secret, force, cancellation).ConfigureAwait(false),
+        };
+        return new CAInstallOutcome(results, replaced);
+    }
+
+    public static void Validate(MeshCluster cluster, MeshCertificateAuthority ca)
+    {
+        if (ca.Kind != MeshCAKind.Intermediate)
+        {
+            throw new MeshException("NotAnIntermediateCA", MeshErrorKind.InvalidArgument,
+                $"'{ca.Subject}' is the root CA; each cluster's istiod gets its own intermediate, and the root stays off the clusters.",
+                ca, "Issue one with New-MeshIntermediateCA -RootCA and install that.");
+        }
+
+        if (!ca.HasPrivateKey)
+        {
+            throw new MeshException("IntermediateKeyMissing", MeshErrorKind.InvalidArgument,
+                $"The intermediate CA of cluster '{ca.Cluster}' has no private key; istiod needs ca-key.pem to sign workload certificates.",
+                ca.Cluster, "Import it with its key (Import-MeshCA -Path, or -KeyPath) or issue a new one.");
+        }
+
+        if (ca.Cluster != cluster.Name)
+        {
+            throw new MeshException("ClusterMismatch", MeshErrorKind.InvalidArgument,
+                $"The intermediate CA issued for cluster '{ca.Cluster}' would be installed on cluster '{cluster.Name}'.", ca.Cluster,
+                "Install each cluster's own intermediate: pipe the clusters into New-MeshIntermediateCA, or name them alike.");
+        }
+    }
+
+    private static V1Namespace BuildNamespace(MeshCluster cluster, string name) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Namespace",
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { [NetworkLabel] = cluster.Network } },
+    };
+
+    internal static V1Secret BuildSecret(MeshCertificateAuthority ca, string controlPlaneNamespace) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Type = "Opaque",
+        Metadata = new V1ObjectMeta { Name = SecretName, NamespaceProperty = controlPlaneNamespace },
+        Data = new Dictionary<string, byte[]>
+        {
+            ["ca-cert.pem"] = Encoding.ASCII.GetBytes(PkiFormat.ToPem(ca.Certificate)),
+            ["ca-key.pem"] = Encoding.ASCII.GetBytes(PkiFormat.ToPem(ca.PrivateKey!)),
+            ["root-cert.pem"] = Encoding.ASCII.GetBytes(PkiFormat.ToPem(ca.RootCertificate)),
+            ["cert-chain.pem"] = Encoding.ASCII.GetBytes(string.Concat(ca.Chain.Select(PkiFormat.ToPem))),
+        },
+    };
+
+    private static string Fingerprint(byte[] pem)
+    {
+        try
+        {
+            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(pem));
+            return Convert.ToHexString(certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256))[..16];
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return "unreadable";
+        }
+    }
+}

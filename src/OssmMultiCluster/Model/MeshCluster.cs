@@ -1,0 +1,52 @@
+using System.Security.Cryptography.X509Certificates;
+using k8s;
+
+namespace OssmMultiCluster.Model;
+
+/// <summary>
+/// One cluster of the mesh: its mesh name and network, and how to reach its API server. Every cmdlet that talks
+/// to Kubernetes takes these from the pipeline. Credentials stay inside: no property shows a token or key.
+/// </summary>
+public sealed class MeshCluster
+{
+    private readonly Lazy<IKubernetes> _client;
+
+    internal MeshCluster(string name, string network, string context, string kubeconfigPath,
+        KubernetesClientConfiguration configuration, X509Certificate2? certificateAuthority, string? user)
+    {
+        Name = name;
+        Network = network;
+        Context = context;
+        KubeconfigPath = kubeconfigPath;
+        Configuration = configuration;
+        CertificateAuthority = certificateAuthority;
+        User = user;
+        _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The mesh's name for the cluster (cluster.name, L= of its intermediate CA), a DNS-1123 label.</summary>
+    public string Name { get; }
+
+    /// <summary>The mesh network the cluster is on (topology.istio.io/network).</summary>
+    public string Network { get; }
+
+    /// <summary>The kubeconfig context used to reach the cluster.</summary>
+    public string Context { get; }
+
+    /// <summary>The API server URL.</summary>
+    public string Server => Configuration.Host;
+
+    public string KubeconfigPath { get; }
+
+    /// <summary>The CA the API server's certificate is verified against; null when the system's trust store is used.</summary>
+    public X509Certificate2? CertificateAuthority { get; }
+
+    /// <summary>The kubeconfig user entry's name (never its credentials).</summary>
+    public string? User { get; }
+
+    internal KubernetesClientConfiguration Configuration { get; }
+
+    internal IKubernetes Client => _client.Value;
+
+    public override string ToString() => Name;
+}
