@@ -5,6 +5,7 @@
 #
 #   lab.sh start <dir> [--lb-hostname <cluster>]... [--no-crds <cluster>]... <cluster>...
 #   lab.sh stop <dir> [--purge]
+#   lab.sh stop-cluster <dir> <cluster>     (stops one cluster's processes, as a cluster that went down)
 #   lab.sh status <dir>
 #
 # start writes <dir>/<cluster>.kubeconfig per cluster and prints their paths. A Service's annotation
@@ -193,6 +194,17 @@ case "$command" in
   stop)
     stop_lab
     [[ "${1:-}" != "--purge" ]] || rm -rf "$dir"
+    ;;
+  stop-cluster)
+    [[ $# -eq 1 ]] || die "usage: lab.sh stop-cluster <dir> <cluster>"
+    for name in lb kube-controller-manager kube-apiserver etcd; do
+      pidfile=$dir/$1/$name.pid
+      [[ -f "$pidfile" ]] || continue
+      pid=$(cat "$pidfile")
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      rm -f "$pidfile"
+    done
+    pkill -TERM -f -- "$dir/$1/" 2>/dev/null || true
     ;;
   status)
     for kc in "$dir"/*.kubeconfig; do

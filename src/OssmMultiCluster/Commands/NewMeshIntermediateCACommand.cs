@@ -8,7 +8,9 @@ namespace OssmMultiCluster.Commands;
 /// Issues one intermediate CA per cluster from the root (walkthrough step 5). Keys of all the clusters piped in are
 /// generated concurrently; the CAs come out in the order the clusters came in.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "MeshIntermediateCA", DefaultParameterSetName = ByName)]
+// ByCluster is the default set so that PowerShell, which tries the default set first when binding pipeline input,
+// binds a piped MeshCluster as a cluster rather than by its Name property.
+[Cmdlet(VerbsCommon.New, "MeshIntermediateCA", DefaultParameterSetName = ByCluster)]
 [OutputType(typeof(MeshCertificateAuthority))]
 public sealed class NewMeshIntermediateCACommand : MeshCmdlet
 {

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace OssmMultiCluster.Tests.Support;
+
+/// <summary>
+/// Real Kubernetes API servers on loopback (tests/lab/lab.sh): west (load balancers get IPs), east (hostnames) and
+/// north (stopped by the test that needs a cluster down). Started once for the tests of the "lab" collection.
+/// </summary>
+public sealed class LabFixture : IDisposable
+{
+    public static readonly string[] Clusters = { "west", "east", "north" };
+
+    public LabFixture()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("ossm-lab-").FullName;
+        var output = Script("start", Directory, "--lb-hostname", "east", "west", "east", "north");
+        Kubeconfigs = Clusters.ToDictionary(c => c, c => Path.Combine(Directory, c + ".kubeconfig"));
+        Assert.All(Kubeconfigs.Values, path => Assert.Contains(path, output));
+    }
+
+    public string Directory { get; }
+
+    public IReadOnlyDictionary<string, string> Kubeconfigs { get; }
+
+    public static string LabScript => Path.Combine(ModuleEngine.RepoRoot, "tests", "lab", "lab.sh");
+
+    /// <summary>kubectl against one lab cluster; throws with kubectl's message when it fails.</summary>
+    public string Kubectl(string cluster, params string[] arguments)
+    {
+        var (code, output) = Run("kubectl", new[] { "--kubeconfig", Kubeconfigs[cluster] }.Concat(arguments).ToArray());
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"kubectl {string.Join(' ', arguments)} on {cluster} failed: {output}");
+        }
+
+        return output;
+    }
+
+    public (int code, string output) TryKubectl(string cluster, params string[] arguments) =>
+        Run("kubectl", new[] { "--kubeconfig", Kubeconfigs[cluster] }.Concat(arguments).ToArray());
+
+    public void StopCluster(string cluster) => Script("stop-cluster", Directory, cluster);
+
+    public void Dispose() => Script("stop", Directory, "--purge");
+
+    private static string Script(params string[] arguments)
+    {
+        var (code, output) = Run("bash", new[] { LabScript }.Concat(arguments).ToArray());
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"lab.sh {string.Join(' ', arguments)} failed: {output}");
+        }
+
+        return output;
+    }
+
+    private static (int code, string output) Run(string file, string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
+
+[CollectionDefinition("lab")]
+public sealed class LabCollection : ICollectionFixture<LabFixture>
+{
+}
