@@ -8,7 +8,8 @@
 #   lab.sh stop-cluster <dir> <cluster>     (stops one cluster's processes, as a cluster that went down)
 #   lab.sh status <dir>
 #
-# start writes <dir>/<cluster>.kubeconfig per cluster and prints their paths. A Service's annotation
+# start writes <dir>/<cluster>.kubeconfig per cluster and prints their paths; <dir>/<cluster>-nobody.kubeconfig
+# holds a user the cluster authenticates but grants nothing (for forbidden-cluster tests). A Service's annotation
 # ossm-lab/ingress: ip|hostname|none overrides the cluster's address form ("none": never gets an address).
 # start first stops whatever a crashed earlier run left in <dir>.
 set -euo pipefail
@@ -95,7 +96,8 @@ start_cluster() { # cluster index lbform crds
   make_pki
   local token etcd_port peer_port api_port kcm_port
   token=$(openssl rand -hex 24)
-  (umask 077 && echo "$token,admin,admin,system:masters" > "$cdir/tokens.csv")
+  # A second user, with no RBAC grants at all, for tests of a forbidden cluster.
+  (umask 077 && printf '%s,admin,admin,system:masters\n%s,nobody,nobody\n' "$token" "$(openssl rand -hex 24)" > "$cdir/tokens.csv")
   etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port); kcm_port=$(free_port)
 
   start_daemon etcd "$cdir/etcd.log" "$bin/etcd" --name "$cluster" --data-dir "$cdir/etcd" \
@@ -120,8 +122,14 @@ start_cluster() { # cluster index lbform crds
     KUBECONFIG=$kc kubectl config use-context "$cluster" >/dev/null
   )
   wait_ready "$kc" 60 || die "$cluster: kube-apiserver not ready in 60 s (see $cdir/kube-apiserver.log)"
+  (
+    umask 077
+    sed "s/token: .*/token: $(sed -n 2p "$cdir/tokens.csv" | cut -d, -f1)/; s/$cluster-admin/$cluster-nobody/g" "$kc" > "$dir/$cluster-nobody.kubeconfig"
+  )
 
-  start_daemon kube-controller-manager "$cdir/kube-controller-manager.log" "$bin/kube-controller-manager" \
+  # envtest's KUBEBUILDER_ASSETS have no controller manager: then there are no service-account token secrets.
+  [[ -x "$bin/kube-controller-manager" ]] || log "$cluster: no kube-controller-manager in $bin; service-account token secrets will not be created"
+  [[ ! -x "$bin/kube-controller-manager" ]] || start_daemon kube-controller-manager "$cdir/kube-controller-manager.log" "$bin/kube-controller-manager" \
     --kubeconfig "$kc" --port 0 --secure-port "$kcm_port" --bind-address 127.0.0.1 --leader-elect=false \
     --service-account-private-key-file "$cdir/pki/sa.key" --root-ca-file "$cdir/pki/ca.crt" \
     --use-service-account-credentials=false \

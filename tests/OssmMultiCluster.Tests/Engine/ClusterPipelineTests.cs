@@ -139,6 +139,23 @@ public sealed class ClusterPipelineTests
     }
 
     [Fact]
+    public void A_forbidden_cluster_is_an_error_naming_it_and_the_other_cluster_is_still_done()
+    {
+        const string ns = "istio-forbidden";
+        var run = ModuleEngine.Run("""
+            Get-MeshCluster -Kubeconfig $nobody, $east -Name west, east | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048) |
+                Install-MeshCACertificate -Namespace $ns | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" }
+            """, Vars(("ns", ns), ("nobody", _lab.NobodyKubeconfig("west"))));
+        Assert.Null(run.Terminating);
+        Assert.Equal(new[] { "east|Namespace|Created", "east|Secret|Created" }, run.Output.Select(o => o.ToString()));
+        var error = Assert.Single(run.Errors);
+        Assert.Equal($"ClusterForbidden,{Install}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
+        Assert.Equal("west", error.TargetObject);
+        Assert.NotEqual(0, _lab.TryKubectl("west", "get", "ns", ns).code);
+    }
+
+    [Fact]
     public void WhatIf_changes_nothing_on_the_cluster()
     {
         const string ns = "istio-whatif";

@@ -22,6 +22,9 @@ public sealed class LabFixture : IDisposable
 
     public IReadOnlyDictionary<string, string> Kubeconfigs { get; }
 
+    /// <summary>A kubeconfig of a user the cluster authenticates but grants nothing.</summary>
+    public string NobodyKubeconfig(string cluster) => Path.Combine(Directory, cluster + "-nobody.kubeconfig");
+
     public static string LabScript => Path.Combine(ModuleEngine.RepoRoot, "tests", "lab", "lab.sh");
 
     /// <summary>kubectl against one lab cluster; throws with kubectl's message when it fails.</summary>
