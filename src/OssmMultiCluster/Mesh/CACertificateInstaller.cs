@@ -17,14 +17,13 @@ public sealed record CAInstallOutcome(IReadOnlyList<MeshResourceResult> Results,
 public sealed class CACertificateInstaller
 {
     public const string SecretName = "cacerts";
-    public const string NetworkLabel = "topology.istio.io/network";
 
     public async Task<CAInstallOutcome> InstallAsync(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace,
         bool force, CancellationToken cancellation)
     {
         Validate(cluster, ca);
         var applier = new ResourceApplier(cluster);
-        var secret = BuildSecret(ca, controlPlaneNamespace);
+        var secret = (V1Secret)Objects(cluster, ca, controlPlaneNamespace)[1].Body;
         var existing = await applier.ReadAsync((client, ct) => client.CoreV1.ReadNamespacedSecretAsync(SecretName, controlPlaneNamespace, cancellationToken: ct),
             $"reading secret {controlPlaneNamespace}/{SecretName}", cancellation).ConfigureAwait(false);
         string? replaced = null;
@@ -39,11 +38,12 @@ public sealed class CACertificateInstaller
             }
         }
 
-        var results = new List<MeshResourceResult>
+        var results = new List<MeshResourceResult>();
+        foreach (var obj in Objects(cluster, ca, controlPlaneNamespace))
         {
-            await applier.ApplyNamespaceAsync(BuildNamespace(cluster, controlPlaneNamespace), force, cancellation).ConfigureAwait(false),
-            await applier.ApplySecretAsync(secret, force, cancellation).ConfigureAwait(false),
-        };
+            results.Add(await applier.ApplyAsync(obj, force, cancellation).ConfigureAwait(false));
+        }
+
         return new CAInstallOutcome(results, replaced);
     }
 
@@ -71,14 +71,14 @@ public sealed class CACertificateInstaller
         }
     }
 
-    private static V1Namespace BuildNamespace(MeshCluster cluster, string name) => new()
+    /// <summary>What step 6 puts on a cluster: the labelled namespace, then the cacerts secret.</summary>
+    public static IReadOnlyList<KubeObject> Objects(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace) => new[]
     {
-        ApiVersion = "v1",
-        Kind = "Namespace",
-        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { [NetworkLabel] = cluster.Network } },
+        MeshObjects.Namespace(controlPlaneNamespace, cluster.Network),
+        new KubeObject(KubeKind.Secret, controlPlaneNamespace, SecretName, BuildSecret(ca, controlPlaneNamespace)),
     };
 
-    internal static V1Secret BuildSecret(MeshCertificateAuthority ca, string controlPlaneNamespace) => new()
+    private static V1Secret BuildSecret(MeshCertificateAuthority ca, string controlPlaneNamespace) => new()
     {
         ApiVersion = "v1",
         Kind = "Secret",

@@ -1,0 +1,33 @@
+namespace OssmMultiCluster.Kube;
+
+/// <summary>A kind of Kubernetes object: where its API lives and whether it is namespaced.</summary>
+public sealed record KubeKind(string Group, string Version, string Kind, string Plural, bool Namespaced)
+{
+    public static readonly KubeKind Namespace = new(string.Empty, "v1", "Namespace", "namespaces", false);
+    public static readonly KubeKind Secret = new(string.Empty, "v1", "Secret", "secrets", true);
+    public static readonly KubeKind Service = new(string.Empty, "v1", "Service", "services", true);
+    public static readonly KubeKind ServiceAccount = new(string.Empty, "v1", "ServiceAccount", "serviceaccounts", true);
+    public static readonly KubeKind Deployment = new("apps", "v1", "Deployment", "deployments", true);
+    public static readonly KubeKind PodDisruptionBudget = new("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true);
+    public static readonly KubeKind ServiceMeshControlPlane = new("maistra.io", "v2", "ServiceMeshControlPlane", "servicemeshcontrolplanes", true);
+    public static readonly KubeKind Gateway = new("networking.istio.io", "v1beta1", "Gateway", "gateways", true);
+    public static readonly KubeKind VirtualService = new("networking.istio.io", "v1beta1", "VirtualService", "virtualservices", true);
+    public static readonly KubeKind PeerAuthentication = new("security.istio.io", "v1beta1", "PeerAuthentication", "peerauthentications", true);
+    public static readonly KubeKind Istio = new("sailoperator.io", "v1", "Istio", "istios", false);
+    public static readonly KubeKind IstioCNI = new("sailoperator.io", "v1", "IstioCNI", "istiocnis", false);
+
+    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    public bool IsCore => Group.Length == 0;
+
+    public KubeKind WithVersion(string version) => this with { Version = version };
+}
+
+/// <summary>
+/// One object the module wants on a cluster: its kind, identity and typed body (a KubernetesClient model or one of
+/// the module's custom-resource classes). Applying and exporting both start from this one representation.
+/// </summary>
+public sealed record KubeObject(KubeKind Kind, string? Namespace, string Name, object Body)
+{
+    public string Describe() => $"{Kind.Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name}";
+}
