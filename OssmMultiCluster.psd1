@@ -15,6 +15,7 @@
         'Get-MeshCluster'
         'Import-MeshCA'
         'Install-MeshCACertificate'
+        'Install-MeshControlPlane'
         'New-MeshIntermediateCA'
         'New-MeshRootCA'
     )

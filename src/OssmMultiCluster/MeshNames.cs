@@ -26,4 +26,17 @@ public static partial class MeshNames
 
         return name!;
     }
+
+    /// <summary>Throws unless <paramref name="meshId"/> can serve as the mesh ID (it is put into labels and proxy metadata).</summary>
+    public static string ValidateMeshId(string? meshId)
+    {
+        if (!IsDns1123Label(meshId))
+        {
+            throw new MeshException("InvalidMeshId", MeshErrorKind.InvalidArgument,
+                $"Mesh ID '{meshId}' is not a DNS-1123 label.", meshId,
+                "Use a name such as 'bookinfo-mesh', the same on every cluster of the mesh.");
+        }
+
+        return meshId!;
+    }
 }

@@ -9,8 +9,8 @@ namespace OssmMultiCluster.Commands;
 /// labelled with the cluster's network, and the cacerts secret. Clusters are done concurrently.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "MeshCACertificate", SupportsShouldProcess = true)]
-[OutputType(typeof(MeshResourceResult))]
-public sealed class InstallMeshCACertificateCommand : MeshCmdlet
+[OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
+public sealed class InstallMeshCACertificateCommand : MeshInstallCmdlet
 {
     private readonly List<MeshCertificateAuthority> _authorities = new();
 
@@ -30,29 +30,24 @@ public sealed class InstallMeshCACertificateCommand : MeshCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string Namespace { get; set; } = "istio-system";
 
-    /// <summary>Replace a different CA already installed (a rotation), and take ownership of fields others set.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
     protected override void ProcessRecord() => _authorities.AddRange(CertificateAuthority);
 
     protected override void EndProcessing()
     {
-        var work = new List<(string, Func<CancellationToken, Task<CAInstallOutcome>>)>();
+        var plans = new List<ClusterPlan>();
         var installer = new CACertificateInstaller();
         foreach (var ca in _authorities)
         {
             var cluster = ca.MeshCluster ?? Cluster?.FirstOrDefault(c => c.Name == ca.Cluster);
-            if (cluster is null)
-            {
-                WriteMeshError(new MeshException("ClusterUnknown", MeshErrorKind.InvalidArgument,
-                    $"No cluster is known for the CA '{ca}'.", ca.Cluster ?? ca.Subject,
-                    "Pipe Get-MeshCluster's clusters into New-MeshIntermediateCA, or pass them with -Cluster (matched by name)."));
-                continue;
-            }
-
             try
             {
+                if (cluster is null)
+                {
+                    throw new MeshException("ClusterUnknown", MeshErrorKind.InvalidArgument,
+                        $"No cluster is known for the CA '{ca}'.", ca.Cluster ?? ca.Subject,
+                        "Pipe Get-MeshCluster's clusters into New-MeshIntermediateCA, or pass them with -Cluster (matched by name).");
+                }
+
                 CACertificateInstaller.Validate(cluster, ca);
             }
             catch (MeshException error)
@@ -61,21 +56,11 @@ public sealed class InstallMeshCACertificateCommand : MeshCmdlet
                 continue;
             }
 
-            if (ShouldProcess($"cluster {cluster.Name}", $"Install plug-in CA '{ca.Subject}' as secret {Namespace}/{CACertificateInstaller.SecretName}, label namespace with network {cluster.Network}"))
-            {
-                work.Add((cluster.Name, ct => installer.InstallAsync(cluster, ca, Namespace, Force, ct)));
-            }
+            plans.Add(new ClusterPlan(cluster, CACertificateInstaller.Objects(cluster, ca, Namespace),
+                $"Install plug-in CA '{ca.Subject}' as secret {Namespace}/{CACertificateInstaller.SecretName}, label namespace with network {cluster.Network}",
+                ct => installer.InstallAsync(cluster, ca, Namespace, Force, ct)));
         }
 
-        ForEachCluster("Installing plug-in CAs", work, outcome =>
-        {
-            if (outcome.ReplacedFingerprint is { } replaced)
-            {
-                WriteWarning($"Cluster '{outcome.Results[0].Cluster}': replaced plug-in CA {replaced}. istiod keeps signing with the old CA until restarted: " +
-                             $"kubectl rollout restart deployment -n {Namespace} -l app=istiod, then restart the workloads.");
-            }
-
-            WriteObject(outcome.Results, enumerateCollection: true);
-        });
+        Deliver("Installing plug-in CAs", plans);
     }
 }

@@ -7,9 +7,6 @@ using OssmMultiCluster.Pki;
 
 namespace OssmMultiCluster.Mesh;
 
-/// <summary>What installing one cluster's plug-in CA did.</summary>
-public sealed record CAInstallOutcome(IReadOnlyList<MeshResourceResult> Results, string? ReplacedFingerprint);
-
 /// <summary>
 /// Walkthrough step 6: the control-plane namespace labelled with the cluster's network, and the cacerts secret
 /// istiod reads its plug-in CA from. Replacing a different CA already there is a rotation, refused unless forced.
@@ -18,7 +15,7 @@ public sealed class CACertificateInstaller
 {
     public const string SecretName = "cacerts";
 
-    public async Task<CAInstallOutcome> InstallAsync(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace,
+    public async Task<InstallOutcome> InstallAsync(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace,
         bool force, CancellationToken cancellation)
     {
         Validate(cluster, ca);
@@ -44,7 +41,14 @@ public sealed class CACertificateInstaller
             results.Add(await applier.ApplyAsync(obj, force, cancellation).ConfigureAwait(false));
         }
 
-        return new CAInstallOutcome(results, replaced);
+        var warnings = replaced is null
+            ? Array.Empty<string>()
+            : new[]
+            {
+                $"Cluster '{cluster.Name}': replaced plug-in CA {replaced}. istiod keeps signing with the old CA until restarted: " +
+                $"kubectl rollout restart deployment -n {controlPlaneNamespace} -l app=istiod, then restart the workloads.",
+            };
+        return new InstallOutcome(results, warnings);
     }
 
     public static void Validate(MeshCluster cluster, MeshCertificateAuthority ca)

@@ -1,0 +1,74 @@
+using System.Collections;
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Applies each cluster's control plane (walkthrough step 7): an OSSM 2.6 ServiceMeshControlPlane, or OSSM 3's Istio
+/// and IstioCNI, derived from the cluster's name and network. Mesh networks are left to Connect-MeshCluster.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Install, "MeshControlPlane", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
+public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    /// <summary>The mesh ID, the same on every cluster of the mesh.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string MeshId { get; set; } = string.Empty;
+
+    [Parameter]
+    public MeshFlavor Flavor { get; set; } = MeshFlavor.Ossm2;
+
+    /// <summary>The control plane resource's name; default basic (SMCP) or default (Istio).</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string? Name { get; set; }
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    /// <summary>spec.version, e.g. v2.6 (OSSM 2) or v1.24.3 (OSSM 3); default: the operator's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Version { get; set; }
+
+    /// <summary>matchLabels of the discovery selector; default @{ 'istio-injection' = 'enabled' }; @{} for none.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable DiscoverySelector { get; set; } = new() { ["istio-injection"] = "enabled" };
+
+    /// <summary>OSSM 3: do not apply the IstioCNI resource (and its namespace).</summary>
+    [Parameter]
+    public SwitchParameter SkipCni { get; set; }
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        var options = new ControlPlaneOptions
+        {
+            MeshId = MeshId,
+            Flavor = Flavor,
+            Name = Name,
+            Namespace = Namespace,
+            Version = Version,
+            DiscoverySelector = DiscoverySelector.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? string.Empty),
+            SkipCni = SkipCni,
+        };
+        var apis = ControlPlane.RequiredApis(options);
+        var plans = _clusters.Select(cluster => new ClusterPlan(cluster, ControlPlane.Objects(cluster, options),
+            $"Apply the {Flavor} control plane '{options.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network})",
+            ct => ObjectInstaller.InstallAsync(cluster, ControlPlane.Objects(cluster, options), apis, Force, ct))).ToList();
+        Deliver("Installing control planes", plans);
+    }
+}

@@ -1,0 +1,145 @@
+using k8s.Models;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh.Resources;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Mesh;
+
+/// <summary>Which OpenShift Service Mesh the control plane is.</summary>
+public enum MeshFlavor
+{
+    /// <summary>OSSM 2.6: ServiceMeshControlPlane maistra.io/v2.</summary>
+    Ossm2,
+
+    /// <summary>OSSM 3 (Sail operator): Istio and IstioCNI sailoperator.io/v1.</summary>
+    Ossm3,
+}
+
+public sealed record ControlPlaneOptions
+{
+    public required string MeshId { get; init; }
+    public MeshFlavor Flavor { get; init; } = MeshFlavor.Ossm2;
+
+    /// <summary>The control plane resource's name; null: basic (SMCP) or default (Istio).</summary>
+    public string? Name { get; init; }
+
+    public string Namespace { get; init; } = "istio-system";
+
+    /// <summary>spec.version (e.g. v2.6 for an SMCP, v1.24.3 for Istio); null: the operator's default.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>meshConfig.discoverySelectors matchLabels; empty: no selectors (the control plane sees every namespace).</summary>
+    public IReadOnlyDictionary<string, string> DiscoverySelector { get; init; } = new Dictionary<string, string> { ["istio-injection"] = "enabled" };
+
+    public bool SkipCni { get; init; }
+
+    public string CniNamespace { get; init; } = "istio-cni";
+
+    public string ResourceName => Name ?? (Flavor == MeshFlavor.Ossm2 ? "basic" : "default");
+}
+
+/// <summary>
+/// Walkthrough step 7 for either flavour: the objects a cluster's control plane consists of, derived from the cluster
+/// (name, network) and the options, with the walkthrough's values as defaults.
+/// </summary>
+public static class ControlPlane
+{
+    public const string Ossm2Operator = "the Red Hat OpenShift Service Mesh 2 operator";
+    public const string Ossm3Operator = "the Red Hat OpenShift Service Mesh 3 operator (Sail)";
+
+    public static IReadOnlyList<(KubeKind kind, string install)> RequiredApis(ControlPlaneOptions options) => options.Flavor == MeshFlavor.Ossm2
+        ? new[] { (KubeKind.ServiceMeshControlPlane, Ossm2Operator) }
+        : new[] { (KubeKind.Istio, Ossm3Operator), (KubeKind.PeerAuthentication, Ossm3Operator) }
+            .Concat(options.SkipCni ? Array.Empty<(KubeKind, string)>() : new[] { (KubeKind.IstioCNI, Ossm3Operator) }).ToArray();
+
+    public static IReadOnlyList<KubeObject> Objects(MeshCluster cluster, ControlPlaneOptions options)
+    {
+        MeshNames.ValidateMeshId(options.MeshId);
+        var objects = new List<KubeObject> { MeshObjects.Namespace(options.Namespace, cluster.Network) };
+        if (options.Flavor == MeshFlavor.Ossm2)
+        {
+            objects.Add(Smcp(cluster, options));
+            return objects;
+        }
+
+        if (!options.SkipCni)
+        {
+            objects.Add(MeshObjects.Namespace(options.CniNamespace, null));
+            objects.Add(new KubeObject(KubeKind.IstioCNI, null, "default", new CustomResource<IstioCniSpec>
+            {
+                ApiVersion = KubeKind.IstioCNI.ApiVersion,
+                Kind = KubeKind.IstioCNI.Kind,
+                Metadata = new V1ObjectMeta { Name = "default" },
+                Spec = new IstioCniSpec { Version = options.Version, Namespace = options.CniNamespace },
+            }));
+        }
+
+        objects.Add(Istio(cluster, options));
+        objects.Add(new KubeObject(KubeKind.PeerAuthentication, options.Namespace, "default", new CustomResource<PeerAuthenticationSpec>
+        {
+            ApiVersion = KubeKind.PeerAuthentication.ApiVersion,
+            Kind = KubeKind.PeerAuthentication.Kind,
+            Metadata = new V1ObjectMeta { Name = "default", NamespaceProperty = options.Namespace },
+            Spec = new PeerAuthenticationSpec { Mtls = new PeerAuthenticationMtls { Mode = "STRICT" } },
+        }));
+        return objects;
+    }
+
+    private static List<V1LabelSelector>? Selectors(ControlPlaneOptions options) => options.DiscoverySelector.Count == 0
+        ? null
+        : new List<V1LabelSelector> { new() { MatchLabels = new Dictionary<string, string>(options.DiscoverySelector) } };
+
+    private static KubeObject Smcp(MeshCluster cluster, ControlPlaneOptions options) =>
+        new(KubeKind.ServiceMeshControlPlane, options.Namespace, options.ResourceName, new CustomResource<SmcpSpec>
+        {
+            ApiVersion = KubeKind.ServiceMeshControlPlane.ApiVersion,
+            Kind = KubeKind.ServiceMeshControlPlane.Kind,
+            Metadata = new V1ObjectMeta { Name = options.ResourceName, NamespaceProperty = options.Namespace },
+            Spec = new SmcpSpec
+            {
+                Version = options.Version,
+                Addons = new SmcpAddons { Kiali = new SmcpToggle { Enabled = false } },
+                Cluster = new SmcpCluster
+                {
+                    Name = cluster.Name,
+                    Network = cluster.Network,
+                    MultiCluster = new SmcpMultiCluster { Enabled = true },
+                },
+                General = new SmcpGeneral { Logging = new SmcpLogging { ComponentLevels = new Dictionary<string, string> { ["default"] = "info" } } },
+                Mode = "ClusterWide",
+                MeshConfig = Selectors(options) is { } selectors ? new SmcpMeshConfig { DiscoverySelectors = selectors } : null,
+                Proxy = new SmcpProxy { AccessLogging = new SmcpAccessLogging { File = new SmcpAccessLogFile { Name = "/dev/stdout" } } },
+                Security = new SmcpSecurity
+                {
+                    DataPlane = new SmcpDataPlane { Mtls = true },
+                    Identity = new SmcpIdentity { Type = "ThirdParty" },
+                    ManageNetworkPolicy = false,
+                },
+                TechPreview = new SmcpTechPreview { Global = new SmcpTechPreviewGlobal { MeshID = options.MeshId } },
+                Tracing = new SmcpTracing { Type = "None" },
+            },
+        });
+
+    private static KubeObject Istio(MeshCluster cluster, ControlPlaneOptions options) =>
+        new(KubeKind.Istio, null, options.ResourceName, new CustomResource<IstioSpec>
+        {
+            ApiVersion = KubeKind.Istio.ApiVersion,
+            Kind = KubeKind.Istio.Kind,
+            Metadata = new V1ObjectMeta { Name = options.ResourceName },
+            Spec = new IstioSpec
+            {
+                Version = options.Version,
+                Namespace = options.Namespace,
+                Values = new IstioValues
+                {
+                    Global = new IstioGlobal
+                    {
+                        MeshID = options.MeshId,
+                        MultiCluster = new IstioMultiCluster { ClusterName = cluster.Name },
+                        Network = cluster.Network,
+                    },
+                    MeshConfig = new IstioMeshConfig { DiscoverySelectors = Selectors(options), AccessLogFile = "/dev/stdout" },
+                },
+            },
+        });
+}

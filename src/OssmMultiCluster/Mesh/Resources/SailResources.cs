@@ -1,0 +1,45 @@
+using k8s.Models;
+
+namespace OssmMultiCluster.Mesh.Resources;
+
+/// <summary>The spec of an OSSM 3 Istio resource (sailoperator.io/v1), the fields the module sets.</summary>
+public sealed class IstioSpec
+{
+    public string? Version { get; set; }
+    public string? Namespace { get; set; }
+    public IstioValues? Values { get; set; }
+}
+
+public sealed class IstioValues
+{
+    public IstioGlobal? Global { get; set; }
+    public IstioMeshConfig? MeshConfig { get; set; }
+}
+
+public sealed class IstioGlobal
+{
+    public string? MeshID { get; set; }
+    public IstioMultiCluster? MultiCluster { get; set; }
+    public string? Network { get; set; }
+
+    /// <summary>Written only by Connect-MeshCluster -MeshNetworks: OSSM 3 discovers gateways by their network label.</summary>
+    public Dictionary<string, MeshNetwork>? MeshNetworks { get; set; }
+}
+
+public sealed class IstioMultiCluster
+{
+    public string? ClusterName { get; set; }
+}
+
+public sealed class IstioMeshConfig
+{
+    public List<V1LabelSelector>? DiscoverySelectors { get; set; }
+    public string? AccessLogFile { get; set; }
+}
+
+/// <summary>The spec of an OSSM 3 IstioCNI resource (sailoperator.io/v1).</summary>
+public sealed class IstioCniSpec
+{
+    public string? Version { get; set; }
+    public string? Namespace { get; set; }
+}

@@ -1,0 +1,105 @@
+using k8s.Models;
+
+namespace OssmMultiCluster.Mesh.Resources;
+
+/// <summary>The spec of an OSSM 2 ServiceMeshControlPlane (maistra.io/v2), the fields the module sets.</summary>
+public sealed class SmcpSpec
+{
+    public string? Version { get; set; }
+    public SmcpAddons? Addons { get; set; }
+    public SmcpCluster? Cluster { get; set; }
+    public SmcpGeneral? General { get; set; }
+    public string? Mode { get; set; }
+    public SmcpMeshConfig? MeshConfig { get; set; }
+    public SmcpProxy? Proxy { get; set; }
+    public SmcpSecurity? Security { get; set; }
+    public SmcpTechPreview? TechPreview { get; set; }
+    public SmcpTracing? Tracing { get; set; }
+}
+
+public sealed class SmcpAddons
+{
+    public SmcpToggle? Kiali { get; set; }
+}
+
+public sealed class SmcpToggle
+{
+    public bool? Enabled { get; set; }
+}
+
+public sealed class SmcpCluster
+{
+    public string? Name { get; set; }
+    public string? Network { get; set; }
+    public SmcpMultiCluster? MultiCluster { get; set; }
+}
+
+public sealed class SmcpMultiCluster
+{
+    public bool? Enabled { get; set; }
+
+    /// <summary>Owned by Connect-MeshCluster (its own field manager), never set by Install-MeshControlPlane.</summary>
+    public Dictionary<string, MeshNetwork>? MeshNetworks { get; set; }
+}
+
+public sealed class SmcpGeneral
+{
+    public SmcpLogging? Logging { get; set; }
+}
+
+public sealed class SmcpLogging
+{
+    public Dictionary<string, string>? ComponentLevels { get; set; }
+}
+
+public sealed class SmcpMeshConfig
+{
+    public List<V1LabelSelector>? DiscoverySelectors { get; set; }
+}
+
+public sealed class SmcpProxy
+{
+    public SmcpAccessLogging? AccessLogging { get; set; }
+}
+
+public sealed class SmcpAccessLogging
+{
+    public SmcpAccessLogFile? File { get; set; }
+}
+
+public sealed class SmcpAccessLogFile
+{
+    public string? Name { get; set; }
+}
+
+public sealed class SmcpSecurity
+{
+    public SmcpDataPlane? DataPlane { get; set; }
+    public SmcpIdentity? Identity { get; set; }
+    public bool? ManageNetworkPolicy { get; set; }
+}
+
+public sealed class SmcpDataPlane
+{
+    public bool? Mtls { get; set; }
+}
+
+public sealed class SmcpIdentity
+{
+    public string? Type { get; set; }
+}
+
+public sealed class SmcpTechPreview
+{
+    public SmcpTechPreviewGlobal? Global { get; set; }
+}
+
+public sealed class SmcpTechPreviewGlobal
+{
+    public string? MeshID { get; set; }
+}
+
+public sealed class SmcpTracing
+{
+    public string? Type { get; set; }
+}
