@@ -16,8 +16,10 @@
         'Import-MeshCA'
         'Install-MeshCACertificate'
         'Install-MeshControlPlane'
+        'Install-MeshEastWestGateway'
         'New-MeshIntermediateCA'
         'New-MeshRootCA'
+        'Wait-MeshGateway'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -29,17 +29,37 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// Runs one piece of work per cluster concurrently and writes each result from the pipeline thread, in the
-    /// order given. A failing cluster becomes an error record naming it; the others go on.
+    /// order given, with progress while waiting. A failing cluster becomes an error record naming it; the others go on.
     /// </summary>
     protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
     {
         var tasks = items.Select(item => Task.Run(() => item.work(Cancellation), Cancellation)).ToList();
         var progress = new ProgressRecord(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < items.Count; i++)
         {
-            progress.StatusDescription = $"Cluster {items[i].cluster} ({i + 1} of {items.Count})";
-            progress.PercentComplete = 100 * i / items.Count;
-            WriteProgress(progress);
+            while (true)
+            {
+                progress.StatusDescription = $"{items[i].cluster} ({i + 1} of {items.Count}), {clock.Elapsed.TotalSeconds:0} s";
+                progress.PercentComplete = 100 * i / items.Count;
+                WriteProgress(progress);
+                try
+                {
+                    if (tasks[i].Wait(TimeSpan.FromMilliseconds(500), Cancellation))
+                    {
+                        break;
+                    }
+                }
+                catch (AggregateException)
+                {
+                    break;
+                }
+                catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+                {
+                    throw new PipelineStoppedException();
+                }
+            }
+
             try
             {
                 write(Await(tasks[i]));

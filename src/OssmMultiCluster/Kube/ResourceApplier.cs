@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -9,7 +9,8 @@ namespace OssmMultiCluster.Kube;
 
 /// <summary>
 /// Server-side apply of <see cref="KubeObject"/>s to one cluster. Whether an apply created, changed or left an object
-/// alone is read from its resourceVersion before and after: the server bumps it only when something changed.
+/// alone is decided by comparing the object before and after, without its status, resourceVersion and the times in
+/// managedFields: a controller updating status meanwhile (a Deployment's) is not a change the apply made.
 /// </summary>
 public sealed class ResourceApplier
 {
@@ -28,12 +29,13 @@ public sealed class ResourceApplier
     public async Task<MeshResourceResult> ApplyAsync(KubeObject obj, bool force, CancellationToken cancellation)
     {
         var what = "applying " + obj.Describe();
-        var before = await Guard(() => ReadVersionAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), what, cancellation).ConfigureAwait(false);
+        var before = await Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), what, cancellation).ConfigureAwait(false);
         var after = await Guard(() => PatchAsync(obj, force, cancellation), what, cancellation).ConfigureAwait(false);
+        var (afterSnapshot, resourceVersion) = Snapshot(after);
         var action = before is null ? MeshResourceAction.Created
-            : before == after ? MeshResourceAction.Unchanged
+            : JsonNode.DeepEquals(Snapshot(before).content, afterSnapshot) ? MeshResourceAction.Unchanged
             : MeshResourceAction.Configured;
-        return new MeshResourceResult(_cluster.Name, obj.Kind.Kind, obj.Namespace, obj.Name, action, after);
+        return new MeshResourceResult(_cluster.Name, obj.Kind.Kind, obj.Namespace, obj.Name, action, resourceVersion);
     }
 
     /// <summary>Reads an object, or null when it does not exist.</summary>
@@ -82,6 +84,31 @@ public sealed class ResourceApplier
         }
     }
 
+    /// <summary>The first of <paramref name="versions"/> the cluster serves for a resource, e.g. policy/v1 or v1beta1.</summary>
+    public async Task<string> ServedVersionAsync(string group, string plural, IReadOnlyList<string> versions, CancellationToken cancellation)
+    {
+        foreach (var version in versions)
+        {
+            try
+            {
+                await _cluster.Client.CustomObjects.ListClusterCustomObjectAsync(group, version, plural, limit: 1, cancellationToken: cancellation).ConfigureAwait(false);
+                return version;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Not served in this version; try the next.
+            }
+            catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
+            {
+                throw KubeFailure.From(ex, _cluster.Name, $"checking which {group} API versions are served");
+            }
+        }
+
+        throw new MeshException("CrdMissing", MeshErrorKind.NotInstalled,
+            $"Cluster '{_cluster.Name}' serves none of {string.Join(", ", versions.Select(v => $"{group}/{v}"))} for {plural}.", _cluster.Name,
+            "Check the cluster's Kubernetes version ('kubectl api-versions').");
+    }
+
     private async Task<T> Guard<T>(Func<Task<T>> call, string what, CancellationToken cancellation)
     {
         try
@@ -94,21 +121,21 @@ public sealed class ResourceApplier
         }
     }
 
-    private async Task<string?> ReadVersionAsync(KubeKind kind, string? ns, string name, CancellationToken cancellation)
+    private async Task<object?> ReadObjectAsync(KubeKind kind, string? ns, string name, CancellationToken cancellation)
     {
         try
         {
             var core = _cluster.Client.CoreV1;
             return kind.Kind switch
             {
-                "Namespace" when kind.IsCore => (await core.ReadNamespaceAsync(name, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
-                "Secret" when kind.IsCore => (await core.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
-                "Service" when kind.IsCore => (await core.ReadNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
-                "ServiceAccount" when kind.IsCore => (await core.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
+                "Namespace" when kind.IsCore => await core.ReadNamespaceAsync(name, cancellationToken: cancellation).ConfigureAwait(false),
+                "Secret" when kind.IsCore => await core.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false),
+                "Service" when kind.IsCore => await core.ReadNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false),
+                "ServiceAccount" when kind.IsCore => await core.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false),
                 _ when kind.IsCore => throw new NotSupportedException($"Core kind {kind.Kind} is not handled."),
-                _ => ResourceVersionOf(kind.Namespaced
+                _ => kind.Namespaced
                     ? await _cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellation).ConfigureAwait(false)
-                    : await _cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellation).ConfigureAwait(false)),
+                    : await _cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellation).ConfigureAwait(false),
             };
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
@@ -117,28 +144,53 @@ public sealed class ResourceApplier
         }
     }
 
-    private async Task<string?> PatchAsync(KubeObject obj, bool force, CancellationToken cancellation)
+    private async Task<object> PatchAsync(KubeObject obj, bool force, CancellationToken cancellation)
     {
         var patch = new V1Patch(obj.Body, V1Patch.PatchType.ApplyPatch);
         var kind = obj.Kind;
         var core = _cluster.Client.CoreV1;
         return kind.Kind switch
         {
-            "Namespace" when kind.IsCore => (await core.PatchNamespaceAsync(patch, obj.Name, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
-            "Secret" when kind.IsCore => (await core.PatchNamespacedSecretAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
-            "Service" when kind.IsCore => (await core.PatchNamespacedServiceAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
-            "ServiceAccount" when kind.IsCore => (await core.PatchNamespacedServiceAccountAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)).Metadata.ResourceVersion,
+            "Namespace" when kind.IsCore => await core.PatchNamespaceAsync(patch, obj.Name, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
+            "Secret" when kind.IsCore => await core.PatchNamespacedSecretAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
+            "Service" when kind.IsCore => await core.PatchNamespacedServiceAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
+            "ServiceAccount" when kind.IsCore => await core.PatchNamespacedServiceAccountAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
             _ when kind.IsCore => throw new NotSupportedException($"Core kind {kind.Kind} is not handled."),
-            _ => ResourceVersionOf(kind.Namespaced
+            _ => kind.Namespaced
                 ? await _cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, obj.Namespace, kind.Plural, obj.Name,
                     fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)
                 : await _cluster.Client.CustomObjects.PatchClusterCustomObjectAsync(patch, kind.Group, kind.Version, kind.Plural, obj.Name,
-                    fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)),
+                    fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
         };
     }
 
-    private static string? ResourceVersionOf(object response) =>
-        response is JsonElement element && element.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var version)
-            ? version.GetString()
-            : null;
+    /// <summary>
+    /// The object as JSON without what changes on its own: status, resourceVersion, and managedFields other than this
+    /// applier's (a controller's status updates rewrite its own entry); the entries' times are dropped too.
+    /// </summary>
+    private (JsonNode? content, string? resourceVersion) Snapshot(object obj)
+    {
+        var node = JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
+        node.Remove("status");
+        string? resourceVersion = null;
+        if (node["metadata"] is JsonObject metadata)
+        {
+            resourceVersion = metadata["resourceVersion"]?.GetValue<string>();
+            metadata.Remove("resourceVersion");
+            if (metadata["managedFields"] is JsonArray managedFields)
+            {
+                var ours = new JsonArray();
+                foreach (var entry in managedFields.OfType<JsonObject>().Where(e => e["manager"]?.GetValue<string>() == _fieldManager).ToList())
+                {
+                    managedFields.Remove(entry);
+                    entry.Remove("time");
+                    ours.Add(entry);
+                }
+
+                metadata["managedFields"] = ours;
+            }
+        }
+
+        return (node, resourceVersion);
+    }
 }

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Waits until each cluster's east-west gateway has an address (a load balancer's IP or hostname, or a node address and
+/// node port) and outputs it.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Wait, "MeshGateway")]
+[OutputType(typeof(MeshGatewayAddress))]
+public sealed class WaitMeshGatewayCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Name { get; set; } = "istio-eastwestgateway";
+
+    /// <summary>How long to wait for each gateway.</summary>
+    [Parameter]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing() =>
+        ForEachCluster("Waiting for gateway addresses",
+            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
+            WriteObject);
+}
