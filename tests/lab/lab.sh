@@ -18,15 +18,23 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "lab.sh: $*" >&2; exit 1; }
 log() { [[ -n "${OSSM_LAB_QUIET:-}" ]] || echo "lab.sh: $*" >&2; }
 
+# A port below the kernel's ephemeral range (outgoing connections take those, and a port one of them holds cannot
+# be bound even though nothing listens on it), used by no socket now and not yet handed out by this run.
+# Clusters start in parallel: the choice is made under a lock.
 free_port() {
-  local port
-  for port in $(shuf -i 20000-60999 -n 200); do
-    if ! (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && ! grep -qx "$port" "$dir/.ports" 2>/dev/null; then
+  local port low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  exec 9>>"$dir/.ports.lock"
+  flock 9
+  for port in $(shuf -i 20000-$((low - 1)) -n 200); do
+    if [[ -z "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ]] && ! grep -qx "$port" "$dir/.ports" 2>/dev/null; then
       echo "$port" >> "$dir/.ports"
+      flock -u 9
       echo "$port"
       return
     fi
   done
+  flock -u 9
   die "no free port found"
 }
 
@@ -159,7 +167,7 @@ stop_lab() {
   local deadline=$((SECONDS + 10))
   while pgrep -f -- "$dir/" >/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
   pkill -KILL -f -- "$dir/" 2>/dev/null || true
-  rm -f "$dir/.ports"
+  rm -f "$dir/.ports" "$dir/.ports.lock"
 }
 
 command=${1:-}; [[ -n "$command" ]] || die "usage: lab.sh start|stop|status <dir> ..."

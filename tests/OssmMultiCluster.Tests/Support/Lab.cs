@@ -3,17 +3,31 @@ using System.Diagnostics;
 namespace OssmMultiCluster.Tests.Support;
 
 /// <summary>
-/// Real Kubernetes API servers on loopback (tests/lab/lab.sh): west (load balancers get IPs), east (hostnames) and
-/// north (stopped by the test that needs a cluster down). Started once for the tests of the "lab" collection.
+/// Real Kubernetes API servers on loopback (tests/lab/lab.sh): west (load balancers get IPs), east (hostnames),
+/// north (stopped by the test that needs a cluster down) and bare (no operator CRDs). Started once for the tests of
+/// the "lab" collection.
 /// </summary>
 public sealed class LabFixture : IDisposable
 {
-    public static readonly string[] Clusters = { "west", "east", "north" };
+    public static readonly string[] Clusters = { "west", "east", "north", "bare" };
 
     public LabFixture()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("ossm-lab-").FullName;
-        var output = Script("start", Directory, "--lb-hostname", "east", "west", "east", "north");
+        string output;
+        try
+        {
+            output = Script(new[] { "start", Directory, "--lb-hostname", "east", "--no-crds", "bare" }.Concat(Clusters).ToArray());
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Dispose never runs for a fixture whose constructor threw; keep the logs' last lines, leave nothing running.
+            var logs = string.Join("\n", System.IO.Directory.EnumerateFiles(Directory, "*.log", SearchOption.AllDirectories)
+                .Select(f => $"{Path.GetRelativePath(Directory, f)}: {File.ReadLines(f).LastOrDefault()}"));
+            Script("stop", Directory, "--purge");
+            throw new InvalidOperationException(ex.Message + "\n" + logs, ex);
+        }
+
         Kubeconfigs = Clusters.ToDictionary(c => c, c => Path.Combine(Directory, c + ".kubeconfig"));
         Assert.All(Kubeconfigs.Values, path => Assert.Contains(path, output));
     }
