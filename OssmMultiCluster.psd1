@@ -11,6 +11,8 @@
     FormatsToProcess       = @('OssmMultiCluster.Format.ps1xml')
     TypesToProcess         = @('OssmMultiCluster.Types.ps1xml')
     CmdletsToExport        = @(
+        'Connect-MeshCluster'
+        'Disconnect-MeshCluster'
         'Export-MeshCA'
         'Get-MeshCluster'
         'Import-MeshCA'
@@ -18,6 +20,7 @@
         'Install-MeshControlPlane'
         'Install-MeshEastWestGateway'
         'New-MeshIntermediateCA'
+        'New-MeshRemoteSecret'
         'New-MeshRootCA'
         'Wait-MeshGateway'
     )

@@ -27,15 +27,16 @@ public abstract class MeshInstallCmdlet : MeshCmdlet
     protected sealed record ClusterPlan(MeshCluster Cluster, IReadOnlyList<KubeObject> Objects, string Description,
         Func<CancellationToken, Task<InstallOutcome>> Apply);
 
-    protected void Deliver(string activity, IReadOnlyList<ClusterPlan> plans)
+    /// <param name="confirmed">The caller already asked ShouldProcess for each plan's cluster.</param>
+    protected void Deliver(string activity, IReadOnlyList<ClusterPlan> plans, bool confirmed = false)
     {
         if (OutputPath is not null)
         {
-            Export(plans);
+            Export(plans, confirmed);
             return;
         }
 
-        var work = plans.Where(plan => ShouldProcess($"cluster {plan.Cluster.Name}", plan.Description))
+        var work = plans.Where(plan => confirmed || ShouldProcess($"cluster {plan.Cluster.Name}", plan.Description))
             .Select(plan => (plan.Cluster.Name, plan.Apply)).ToList();
         ForEachCluster(activity, work, outcome =>
         {
@@ -45,17 +46,21 @@ public abstract class MeshInstallCmdlet : MeshCmdlet
             }
 
             WriteObject(outcome.Results, enumerateCollection: true);
+            foreach (var error in outcome.Errors)
+            {
+                WriteMeshError(error);
+            }
         });
     }
 
-    private void Export(IReadOnlyList<ClusterPlan> plans)
+    private void Export(IReadOnlyList<ClusterPlan> plans, bool confirmed)
     {
         var directory = GetUnresolvedProviderPathFromPSPath(OutputPath!);
         var exporter = new ManifestExporter();
         var secrets = 0;
         foreach (var plan in plans)
         {
-            if (!ShouldProcess(Path.Combine(directory, plan.Cluster.Name), $"Write manifests instead of applying: {plan.Description}"))
+            if (!confirmed && !ShouldProcess(Path.Combine(directory, plan.Cluster.Name), $"Write manifests instead of applying: {plan.Description}"))
             {
                 continue;
             }

@@ -199,7 +199,8 @@ public sealed partial class ClusterResolver
         configuration.SkipTlsVerify = false;
         configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
         var authority = configuration.SslCaCerts is { Count: > 0 } cas ? new X509Certificate2(cas[0].RawData) : null;
-        return new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User);
+        var bundle = configuration.SslCaCerts is { Count: > 0 } all ? string.Concat(all.Select(c => c.ExportCertificatePem() + "\n")) : null;
+        return new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User, bundle);
     }
 
     /// <summary>The mesh name kubectl users would expect from a context: lower-cased, other characters to '-'.</summary>

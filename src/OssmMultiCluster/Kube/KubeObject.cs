@@ -8,6 +8,8 @@ public sealed record KubeKind(string Group, string Version, string Kind, string 
     public static readonly KubeKind Service = new(string.Empty, "v1", "Service", "services", true);
     public static readonly KubeKind ServiceAccount = new(string.Empty, "v1", "ServiceAccount", "serviceaccounts", true);
     public static readonly KubeKind Deployment = new("apps", "v1", "Deployment", "deployments", true);
+    public static readonly KubeKind ClusterRole = new("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false);
+    public static readonly KubeKind ClusterRoleBinding = new("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false);
     public static readonly KubeKind PodDisruptionBudget = new("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true);
     public static readonly KubeKind ServiceMeshControlPlane = new("maistra.io", "v2", "ServiceMeshControlPlane", "servicemeshcontrolplanes", true);
     public static readonly KubeKind Gateway = new("networking.istio.io", "v1beta1", "Gateway", "gateways", true);

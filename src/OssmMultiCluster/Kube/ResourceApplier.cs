@@ -38,6 +38,62 @@ public sealed class ResourceApplier
         return new MeshResourceResult(_cluster.Name, obj.Kind.Kind, obj.Namespace, obj.Name, action, resourceVersion);
     }
 
+    /// <summary>
+    /// Removes one field of a custom resource with a JSON merge patch. Server-side apply cannot do it on Kubernetes 1.20:
+    /// giving up the last keys of a map leaves the map null, which a CRD's schema rejects.
+    /// </summary>
+    public async Task<MeshResourceResult> RemoveFieldAsync(KubeKind kind, string? ns, string name, IReadOnlyList<string> path, CancellationToken cancellation)
+    {
+        JsonNode? body = null;
+        for (var i = path.Count - 1; i >= 0; i--)
+        {
+            body = new JsonObject { [path[i]] = body };
+        }
+
+        var patch = new V1Patch(body!, V1Patch.PatchType.MergePatch);
+        var what = $"removing {string.Join('.', path)} of {kind.Kind} {name}";
+        var after = await Guard(async () => kind.Namespaced
+            ? await _cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: _fieldManager, cancellationToken: cancellation).ConfigureAwait(false)
+            : await _cluster.Client.CustomObjects.PatchClusterCustomObjectAsync(patch, kind.Group, kind.Version, kind.Plural, name, fieldManager: _fieldManager, cancellationToken: cancellation).ConfigureAwait(false),
+            what, cancellation).ConfigureAwait(false);
+        return new MeshResourceResult(_cluster.Name, kind.Kind, ns, name, MeshResourceAction.Configured, Snapshot(after).resourceVersion);
+    }
+
+    /// <summary>Deletes an object; one already gone is reported Unchanged.</summary>
+    public async Task<MeshResourceResult> DeleteAsync(KubeKind kind, string? ns, string name, CancellationToken cancellation)
+    {
+        var what = $"deleting {kind.Kind} {(ns is null ? string.Empty : ns + "/")}{name}";
+        try
+        {
+            if (kind == KubeKind.Secret)
+            {
+                await _cluster.Client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
+            }
+            else if (kind.IsCore)
+            {
+                throw new NotSupportedException($"Deleting core kind {kind.Kind} is not handled.");
+            }
+            else if (kind.Namespaced)
+            {
+                await _cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: cancellation).ConfigureAwait(false);
+            }
+            else
+            {
+                await _cluster.Client.CustomObjects.DeleteClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellationToken: cancellation).ConfigureAwait(false);
+            }
+
+            return new MeshResourceResult(_cluster.Name, kind.Kind, ns, name, MeshResourceAction.Deleted, null);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return new MeshResourceResult(_cluster.Name, kind.Kind, ns, name, MeshResourceAction.Unchanged, null);
+        }
+        catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
+        {
+            throw KubeFailure.From(ex, _cluster.Name, what);
+        }
+    }
+
     /// <summary>Reads an object, or null when it does not exist.</summary>
     public async Task<T?> ReadAsync<T>(Func<IKubernetes, CancellationToken, Task<T>> read, string what, CancellationToken cancellation)
         where T : class

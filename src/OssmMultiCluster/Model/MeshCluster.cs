@@ -12,7 +12,7 @@ public sealed class MeshCluster
     private readonly Lazy<IKubernetes> _client;
 
     internal MeshCluster(string name, string network, string context, string kubeconfigPath,
-        KubernetesClientConfiguration configuration, X509Certificate2? certificateAuthority, string? user)
+        KubernetesClientConfiguration configuration, X509Certificate2? certificateAuthority, string? user, string? certificateAuthorityPem = null)
     {
         Name = name;
         Network = network;
@@ -21,6 +21,7 @@ public sealed class MeshCluster
         Configuration = configuration;
         CertificateAuthority = certificateAuthority;
         User = user;
+        CertificateAuthorityPem = certificateAuthorityPem;
         _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -43,6 +44,9 @@ public sealed class MeshCluster
 
     /// <summary>The kubeconfig user entry's name (never its credentials).</summary>
     public string? User { get; }
+
+    /// <summary>Every CA the kubeconfig trusts for this server, as PEM; what remote kubeconfigs carry.</summary>
+    internal string? CertificateAuthorityPem { get; }
 
     internal KubernetesClientConfiguration Configuration { get; }
 

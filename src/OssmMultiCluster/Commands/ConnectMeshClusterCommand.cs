@@ -1,0 +1,129 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Makes the clusters one multi-primary mesh: for every ordered pair, the remote secret of one in the other, and
+/// every control plane's mesh networks listing every other network with its gateway address. Clusters are worked
+/// on in parallel; a re-run changes only what changed.
+/// </summary>
+[Cmdlet(VerbsCommunications.Connect, "MeshCluster", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
+public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    [Parameter]
+    public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
+
+    [Parameter]
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>API server URLs the other clusters reach each cluster at, by cluster name: @{ west = 'https://api.west.example.com:6443' }.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? Server { get; set; }
+
+    [Parameter]
+    public SwitchParameter CreateServiceAccount { get; set; }
+
+    /// <summary>OSSM 3: also write mesh networks (OSSM 2.6 always gets them).</summary>
+    [Parameter]
+    public SwitchParameter MeshNetworks { get; set; }
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string GatewayName { get; set; } = "istio-eastwestgateway";
+
+    /// <summary>How long to wait for each gateway's address.</summary>
+    [Parameter]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            ClusterSet.Validate(_clusters, minimum: 2);
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+        }
+
+        foreach (var warning in ClusterSet.NetworkWarnings(_clusters))
+        {
+            WriteWarning(warning);
+        }
+
+        var targets = _clusters.Where(c => ShouldProcess($"cluster {c.Name}",
+            $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks")).ToList();
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var options = new ConnectOptions { Namespace = Namespace, MeshNetworks = MeshNetworks, Force = Force };
+        var secretOptions = new RemoteSecretOptions
+        {
+            Namespace = Namespace,
+            TokenType = TokenType,
+            TokenLifetime = TokenLifetime,
+            CreateServiceAccount = CreateServiceAccount,
+        };
+
+        var controlPlanes = Collect("Finding control planes", targets, (c, ct) => Mesh.MeshNetworks.LocateAsync(c, Namespace, ct));
+        var secrets = Collect("Rendering remote secrets", _clusters, (c, ct) =>
+            RemoteSecrets.RenderAsync(c, secretOptions with { Server = Server?[c.Name]?.ToString() }, ct));
+        foreach (var warning in secrets.Values.SelectMany(s => s.Warnings))
+        {
+            WriteWarning(warning);
+        }
+
+        var addresses = controlPlanes.Values.Any(cp => MeshConnector.NeedsMeshNetworks(cp, options))
+            ? Collect("Waiting for gateway addresses", _clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, Timeout, ct))
+            : new Dictionary<MeshCluster, MeshGatewayAddress>();
+
+        var plans = new List<ClusterPlan>();
+        foreach (var target in targets.Where(controlPlanes.ContainsKey))
+        {
+            var controlPlane = controlPlanes[target];
+            var missing = MeshConnector.NeedsMeshNetworks(controlPlane, options)
+                ? _clusters.Where(c => c != target && !addresses.ContainsKey(c)).Select(c => c.Name).ToList()
+                : new List<string>();
+            if (missing.Count > 0)
+            {
+                // Mesh networks without a network would cut that cluster off: leave them as they are.
+                WriteMeshError(new MeshException("MeshNetworksIncomplete", MeshErrorKind.InvalidOperation,
+                    $"The mesh networks of cluster '{target.Name}' were not updated: the gateway address of {string.Join(", ", missing)} is unknown.",
+                    target.Name, "Fix the errors above for those clusters (gateway installed, address assigned), then run Connect-MeshCluster again."));
+            }
+
+            var objects = MeshConnector.Objects(target, secrets.Values, missing.Count > 0 ? null : controlPlane, addresses.Values.ToList(), options);
+            plans.Add(new ClusterPlan(target, objects, $"Connect cluster {target.Name}", ct => MeshConnector.ConnectAsync(target, objects, Force, ct)));
+        }
+
+        Deliver("Connecting clusters", plans, confirmed: true);
+    }
+
+    /// <summary>Runs one step on every cluster concurrently; clusters that fail are reported and left out of the result.</summary>
+    private Dictionary<MeshCluster, T> Collect<T>(string activity, IReadOnlyList<MeshCluster> clusters, Func<MeshCluster, CancellationToken, Task<T>> step)
+    {
+        var collected = new Dictionary<MeshCluster, T>();
+        ForEachCluster(activity, clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, T)>>)(async ct => (c, await step(c, ct).ConfigureAwait(false))))).ToList(),
+            pair => collected[pair.Item1] = pair.Item2);
+        return collected;
+    }
+}

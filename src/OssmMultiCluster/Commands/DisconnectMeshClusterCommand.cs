@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Takes a cluster out of the mesh: its remote secret in every other cluster, theirs in it, and its network from
+/// their mesh networks (theirs from its). Nothing else of the mesh is touched.
+/// </summary>
+[Cmdlet(VerbsCommunications.Disconnect, "MeshCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(MeshResourceResult))]
+public sealed class DisconnectMeshClusterCommand : MeshCmdlet
+{
+    /// <summary>The cluster leaving the mesh.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNull]
+    public MeshCluster Cluster { get; set; } = null!;
+
+    /// <summary>The clusters that stay.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] From { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    /// <summary>Take ownership of mesh-network fields another manager set.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private readonly List<MeshCluster> _others = new();
+
+    protected override void ProcessRecord() => _others.AddRange(From.Where(c => c.Name != Cluster.Name));
+
+    protected override void EndProcessing()
+    {
+        if (_others.Count == 0)
+        {
+            ThrowMeshError(new MeshException("TooFewClusters", MeshErrorKind.InvalidArgument,
+                $"No other cluster was given to take '{Cluster.Name}' out of.", Cluster.Name, "Pass the clusters that stay with -From."));
+        }
+
+        if (!ShouldProcess($"cluster {Cluster.Name}", $"Remove it from the mesh with {string.Join(", ", _others.Select(c => c.Name))}: delete remote secrets both ways and its network from their mesh networks"))
+        {
+            return;
+        }
+
+        var options = new ConnectOptions { Namespace = Namespace, Force = Force };
+        var everyone = new[] { Cluster }.Concat(_others).ToList();
+        ForEachCluster("Disconnecting cluster " + Cluster.Name,
+            everyone.Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => MeshConnector.DisconnectAsync(c, Cluster, _others, options, ct)))).ToList(),
+            outcome => WriteObject(outcome.Results, enumerateCollection: true));
+    }
+}

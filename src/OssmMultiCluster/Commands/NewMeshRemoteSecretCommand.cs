@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Renders, for each source cluster, the remote secret that lets other clusters' istiod read it (walkthrough steps
+/// 9-10). It may create the reader account's token Secret on the source (and the account, with -CreateServiceAccount).
+/// </summary>
+[Cmdlet(VerbsCommon.New, "MeshRemoteSecret", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshRemoteSecret))]
+public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ServiceAccount { get; set; } = "istio-reader-service-account";
+
+    /// <summary>Secret (default: a service-account token that does not expire) or Bound (expires after -TokenLifetime).</summary>
+    [Parameter]
+    public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
+
+    [Parameter]
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The API server URL the other clusters reach this one at, when the kubeconfig's is not reachable from them.</summary>
+    [Parameter]
+    [ValidatePattern("^https://")]
+    public string? Server { get; set; }
+
+    [Parameter]
+    public SwitchParameter CreateServiceAccount { get; set; }
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        if (Server is not null && _clusters.Count > 1)
+        {
+            ThrowMeshError(new MeshException("ServerForSeveralClusters", MeshErrorKind.InvalidArgument,
+                $"-Server names one API server URL, but {_clusters.Count} clusters were given.", Server, "Render one cluster at a time with -Server."));
+        }
+
+        var options = new RemoteSecretOptions
+        {
+            Namespace = Namespace,
+            ServiceAccount = ServiceAccount,
+            TokenType = TokenType,
+            TokenLifetime = TokenLifetime,
+            Server = Server,
+            CreateServiceAccount = CreateServiceAccount,
+        };
+        var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a {TokenType} token for {Namespace}/{ServiceAccount} and render its remote secret"))
+            .Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct => RemoteSecrets.RenderAsync(c, options, ct)))).ToList();
+        ForEachCluster("Rendering remote secrets", work, secret =>
+        {
+            foreach (var warning in secret.Warnings)
+            {
+                WriteWarning(warning);
+            }
+
+            WriteObject(secret);
+        });
+    }
+}
