@@ -189,11 +189,13 @@ public static class RemoteSecrets
         }
     }
 
-    /// <summary>The reader account and the read access Istio's istio-reader role grants.</summary>
+    /// <summary>
+    /// The reader account and the read access Istio's istio-reader role grants. Not the namespace: the Install steps
+    /// apply it with the network label, and an apply of it here without the label would take the label away.
+    /// </summary>
     private static IEnumerable<KubeObject> ReaderAccount(RemoteSecretOptions options)
     {
         var roleName = $"istio-reader-clusterrole-{options.Namespace}";
-        yield return MeshObjects.Namespace(options.Namespace, null);
         yield return new KubeObject(KubeKind.ServiceAccount, options.Namespace, options.ServiceAccount, new V1ServiceAccount
         {
             ApiVersion = "v1",

@@ -183,7 +183,7 @@ public sealed class ClusterPipelineTests
     }
 }
 
-/// <summary>A cluster that goes down must not hide the others. Its own lab cluster (north) is stopped here.</summary>
+/// <summary>A cluster that goes down must not hide the others. Its own lab cluster (doomed) is stopped here.</summary>
 [Collection("lab")]
 public sealed class StoppedClusterTests
 {
@@ -195,11 +195,11 @@ public sealed class StoppedClusterTests
     public void A_stopped_cluster_is_an_error_naming_it_and_the_running_one_is_still_done()
     {
         const string ns = "istio-stopped";
-        var clusters = ModuleEngine.Run("$c = Get-MeshCluster -Kubeconfig $west, $north; $c", _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value));
+        var clusters = ModuleEngine.Run("$c = Get-MeshCluster -Kubeconfig $west, $doomed; $c", _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value));
         clusters.AssertNoErrors();
-        _lab.StopCluster("north");
+        _lab.StopCluster("doomed");
         var run = ModuleEngine.Run("""
-            Get-MeshCluster -Kubeconfig $west, $north | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048) |
+            Get-MeshCluster -Kubeconfig $west, $doomed | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048) |
                 Install-MeshCACertificate -Namespace $ns | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" }
             """, _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value).Append(new KeyValuePair<string, object?>("ns", ns)).ToDictionary(k => k.Key, k => k.Value));
         Assert.Null(run.Terminating);
@@ -207,7 +207,7 @@ public sealed class StoppedClusterTests
         var error = Assert.Single(run.Errors);
         Assert.Equal("ClusterUnreachable,OssmMultiCluster.Commands.InstallMeshCACertificateCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
-        Assert.Equal("north", error.TargetObject);
-        Assert.Contains("north", error.ToString());
+        Assert.Equal("doomed", error.TargetObject);
+        Assert.Contains("doomed", error.ToString());
     }
 }

@@ -4,12 +4,12 @@ namespace OssmMultiCluster.Tests.Support;
 
 /// <summary>
 /// Real Kubernetes API servers on loopback (tests/lab/lab.sh): west (load balancers get IPs), east (hostnames),
-/// north (stopped by the test that needs a cluster down) and bare (no operator CRDs). Started once for the tests of
+/// north, bare (no operator CRDs) and doomed (stopped by the test that needs a cluster down). Started once for the tests of
 /// the "lab" collection.
 /// </summary>
 public sealed class LabFixture : IDisposable
 {
-    public static readonly string[] Clusters = { "west", "east", "north", "bare" };
+    public static readonly string[] Clusters = { "west", "east", "north", "bare", "doomed" };
 
     public LabFixture()
     {
