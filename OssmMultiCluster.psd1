@@ -22,6 +22,7 @@
         'New-MeshIntermediateCA'
         'New-MeshRemoteSecret'
         'New-MeshRootCA'
+        'Update-MeshRemoteSecret'
         'Wait-MeshGateway'
     )
     FunctionsToExport      = @()

@@ -35,7 +35,8 @@ public static class RemoteSecrets
 
     public static string SecretName(string sourceCluster) => $"istio-remote-secret-{sourceCluster}";
 
-    public static async Task<MeshRemoteSecret> RenderAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
+    /// <param name="rotate">Issue a new token even if one exists; the secrets holding the old ones are reported for deletion.</param>
+    public static async Task<MeshRemoteSecret> RenderAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation, bool rotate = false)
     {
         var applier = new ResourceApplier(source);
         if (options.CreateServiceAccount)
@@ -57,9 +58,9 @@ public static class RemoteSecrets
             }
         }
 
-        var (token, expires) = options.TokenType == MeshTokenType.Bound
+        var (token, expires, replaced) = options.TokenType == MeshTokenType.Bound
             ? await BoundTokenAsync(source, options, cancellation).ConfigureAwait(false)
-            : (await SecretTokenAsync(source, options, cancellation).ConfigureAwait(false), (DateTime?)null);
+            : await SecretTokenAsync(source, options, rotate, cancellation).ConfigureAwait(false);
 
         var server = options.Server ?? source.Server;
         var warnings = new List<string>();
@@ -87,7 +88,7 @@ public static class RemoteSecrets
             },
             Data = new Dictionary<string, byte[]> { [source.Name] = Encoding.UTF8.GetBytes(Kubeconfig(source, server, options, token)) },
         };
-        return new MeshRemoteSecret(source, server, options.ServiceAccount, options.TokenType, expires, secret, warnings);
+        return new MeshRemoteSecret(source, server, options.ServiceAccount, options.TokenType, expires, secret, warnings) { ReplacedTokenSecrets = replaced };
     }
 
     /// <summary>The kubeconfig istiod reads a remote cluster with, built from KubernetesClient's kubeconfig model.</summary>
@@ -121,7 +122,7 @@ public static class RemoteSecrets
         return KubernetesYaml.Serialize(config);
     }
 
-    private static async Task<(string token, DateTime? expires)> BoundTokenAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
+    private static async Task<(string token, DateTime? expires, IReadOnlyList<string> replaced)> BoundTokenAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
     {
         try
         {
@@ -131,7 +132,7 @@ public static class RemoteSecrets
                 Kind = "TokenRequest",
                 Spec = new V1TokenRequestSpec { ExpirationSeconds = (long)options.TokenLifetime.TotalSeconds, Audiences = new List<string>() },
             }, options.ServiceAccount, options.Namespace, cancellationToken: cancellation).ConfigureAwait(false);
-            return (request.Status.Token, request.Status.ExpirationTimestamp?.ToUniversalTime());
+            return (request.Status.Token, request.Status.ExpirationTimestamp?.ToUniversalTime(), Array.Empty<string>());
         }
         catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
         {
@@ -139,25 +140,32 @@ public static class RemoteSecrets
         }
     }
 
-    /// <summary>The token of the account's service-account token Secret: an existing one is reused, else one is created.</summary>
-    private static async Task<string> SecretTokenAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
+    /// <summary>
+    /// The token of the account's service-account token Secret: the newest existing one is reused, else one is created.
+    /// Rotating creates a new one and reports the others, whose deletion revokes their tokens.
+    /// </summary>
+    private static async Task<(string token, DateTime? expires, IReadOnlyList<string> replaced)> SecretTokenAsync(MeshCluster source,
+        RemoteSecretOptions options, bool rotate, CancellationToken cancellation)
     {
         var applier = new ResourceApplier(source);
-        var name = $"{options.ServiceAccount}-istio-remote-secret-token";
+        var name = rotate
+            ? $"{options.ServiceAccount}-istio-remote-secret-token-{DateTime.UtcNow:yyyyMMddHHmmss}"
+            : $"{options.ServiceAccount}-istio-remote-secret-token";
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var created = false;
         while (true)
         {
-            var secrets = await applier.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(options.Namespace, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
+            var list = await applier.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(options.Namespace, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
                 $"listing token secrets in {options.Namespace}", cancellation).ConfigureAwait(false);
-            var token = secrets?.Items
+            var accountSecrets = (list?.Items ?? new List<V1Secret>())
                 .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount)
-                .OrderBy(s => s.Metadata.Name, StringComparer.Ordinal)
-                .Select(s => s.Data?.TryGetValue("token", out var value) == true ? Encoding.UTF8.GetString(value) : null)
-                .FirstOrDefault(t => !string.IsNullOrEmpty(t));
-            if (token is not null)
+                .OrderByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
+                .ToList();
+            var usable = accountSecrets.FirstOrDefault(s => (!rotate || s.Metadata.Name == name) && s.Data?.ContainsKey("token") == true);
+            if (usable is not null)
             {
-                return token;
+                var others = rotate ? accountSecrets.Where(s => s != usable).Select(s => s.Metadata.Name).ToList() : new List<string>();
+                return (Encoding.UTF8.GetString(usable.Data["token"]), null, others);
             }
 
             if (!created)

@@ -50,5 +50,8 @@ public sealed class MeshRemoteSecret
 
     internal IReadOnlyList<string> Warnings { get; }
 
+    /// <summary>After a rotation: the token Secrets on the source whose deletion revokes the old tokens.</summary>
+    internal IReadOnlyList<string> ReplacedTokenSecrets { get; init; } = Array.Empty<string>();
+
     public override string ToString() => Name;
 }

@@ -115,6 +115,56 @@ public sealed class ConnectTests
     }
 
     [Fact]
+    public void Rotating_tokens_updates_every_secret_restarts_istiod_and_revokes_the_old_token()
+    {
+        const string ns = "mesh-rotate";
+        var setup = ModuleEngine.Run($$"""
+            $c = Get-MeshCluster -Kubeconfig $west, $east
+            $null = $c | Install-MeshControlPlane -MeshId bookinfo-mesh -Namespace {{ns}}
+            $null = $c | Install-MeshEastWestGateway -Namespace {{ns}} -Wait -Timeout 00:00:30
+            $null = Connect-MeshCluster -Cluster $c -Namespace {{ns}} -CreateServiceAccount -WarningAction SilentlyContinue
+            """, Vars());
+        setup.AssertNoErrors();
+        // A stand-in for the operator's istiod Deployment (no pod runs in the lab; the restart is the template annotation).
+        _lab.Kubectl("east", "-n", ns, "create", "deployment", "istiod-basic", "--image=registry.example/istiod:lab");
+        _lab.Kubectl("east", "-n", ns, "label", "deployment", "istiod-basic", "app=istiod", "--overwrite");
+
+        using var dir = new TempDir();
+        var before = Encoding.UTF8.GetString(Convert.FromBase64String(
+            _lab.Kubectl("east", "-n", ns, "get", "secret", "istio-remote-secret-west", "-o", "jsonpath={.data.west}")));
+        File.WriteAllText(dir["old"], before);
+        Assert.Equal(0, Run("kubectl", "--kubeconfig", dir["old"], "get", "services", "-n", ns).code);
+
+        var run = ModuleEngine.Run($$"""
+            $c = Get-MeshCluster -Kubeconfig $west, $east
+            Update-MeshRemoteSecret -Cluster $c -Source west -Namespace {{ns}} -WarningAction SilentlyContinue |
+                ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" }
+            """, Vars());
+        run.AssertNoErrors();
+        Assert.Equal(new[] { "east|Secret|Configured", "east|Deployment|Configured" }, run.Output.Take(2).Select(o => o.ToString()));
+        Assert.Contains("west|Secret|Deleted", run.Output.Skip(2).Select(o => o.ToString()));
+
+        var after = Encoding.UTF8.GetString(Convert.FromBase64String(
+            _lab.Kubectl("east", "-n", ns, "get", "secret", "istio-remote-secret-west", "-o", "jsonpath={.data.west}")));
+        Assert.NotEqual(before, after);
+        File.WriteAllText(dir["new"], after);
+        Assert.Equal(0, Run("kubectl", "--kubeconfig", dir["new"], "get", "services", "-n", ns).code);
+        // The API server checks token secrets through its informer cache: the revocation lands within moments.
+        var revoked = Run("kubectl", "--kubeconfig", dir["old"], "get", "services", "-n", ns);
+        for (var i = 0; i < 40 && revoked.code == 0; i++)
+        {
+            Thread.Sleep(250);
+            revoked = Run("kubectl", "--kubeconfig", dir["old"], "get", "services", "-n", ns);
+        }
+
+        Assert.NotEqual(0, revoked.code);
+        Assert.Contains("Unauthorized", revoked.output);
+        Assert.NotEmpty(_lab.Kubectl("east", "-n", ns, "get", "deployment", "istiod-basic", "-o", "jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}"));
+        Assert.All(new[] { before, after }.Select(k => k.Split('\n').Single(l => l.TrimStart().StartsWith("token:", StringComparison.Ordinal)).Split(':')[1].Trim()),
+            token => Assert.DoesNotContain(token, run.AllText));
+    }
+
+    [Fact]
     public void A_bound_token_warns_of_its_expiry_and_a_missing_reader_account_is_named()
     {
         var run = ModuleEngine.Run("""

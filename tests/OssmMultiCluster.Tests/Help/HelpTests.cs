@@ -31,7 +31,7 @@ public sealed class HelpTests
                 [pscustomobject]@{
                     Name = $_.Name
                     Synopsis = [string]$help.Synopsis
-                    Description = [string[]]@($help.description | ForEach-Object Text)
+                    Description = [string[]]@($help.description | ForEach-Object { $_.Text.TrimEnd() })
                     Own = [string[]]@($_.Parameters.Keys | Where-Object { $_ -notin $common })
                     Described = [string[]]@($help.parameters.parameter | Where-Object { -join $_.description.Text } | ForEach-Object name)
                     Examples = [string[]]@($help.examples.example | ForEach-Object code)

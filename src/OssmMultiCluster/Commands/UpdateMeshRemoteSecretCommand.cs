@@ -1,0 +1,113 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Rotates the reader tokens of the mesh's remote secrets: issues new tokens on each source cluster, updates every
+/// secret that carries the old one, restarts istiod where they are read, then revokes the old tokens.
+/// </summary>
+[Cmdlet(VerbsData.Update, "MeshRemoteSecret", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshResourceResult))]
+public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    /// <summary>Every cluster of the mesh.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    /// <summary>The clusters whose tokens to rotate (by name); default all.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Source { get; set; }
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    [Parameter]
+    public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
+
+    [Parameter]
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>API server URLs by cluster name, as for Connect-MeshCluster.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? Server { get; set; }
+
+    /// <summary>Do not restart istiod (it then keeps using the old tokens until restarted, and they are revoked).</summary>
+    [Parameter]
+    public SwitchParameter NoRestart { get; set; }
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            ClusterSet.Validate(_clusters, minimum: 2);
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+        }
+
+        var sources = _clusters.Where(c => Source is null || Source.Contains(c.Name))
+            .Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a new reader token, update its remote secret in the other clusters{(NoRestart ? string.Empty : ", restart their istiod")}, revoke the old token"))
+            .ToList();
+        if (sources.Count == 0)
+        {
+            return;
+        }
+
+        var options = new RemoteSecretOptions { Namespace = Namespace, TokenType = TokenType, TokenLifetime = TokenLifetime };
+        var rotated = new List<MeshRemoteSecret>();
+        ForEachCluster("Issuing new tokens",
+            sources.Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct =>
+                RemoteSecrets.RenderAsync(c, options with { Server = Server?[c.Name]?.ToString() }, ct, rotate: true)))).ToList(),
+            secret =>
+            {
+                foreach (var warning in secret.Warnings)
+                {
+                    WriteWarning(warning);
+                }
+
+                rotated.Add(secret);
+            });
+
+        var failedTargets = new HashSet<string>(_clusters.Select(c => c.Name));
+        ForEachCluster("Updating remote secrets",
+            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(string, InstallOutcome)>>)(async ct =>
+                (c.Name, await TokenRotation.UpdateTargetAsync(c, rotated, Namespace, !NoRestart, ct).ConfigureAwait(false))))).ToList(),
+            done =>
+            {
+                failedTargets.Remove(done.Item1);
+                Write(done.Item2);
+            });
+
+        if (failedTargets.Count > 0)
+        {
+            WriteWarning($"Old tokens were not revoked: the remote secrets on {string.Join(", ", failedTargets)} could not be updated. Run Update-MeshRemoteSecret again when they are reachable.");
+            return;
+        }
+
+        ForEachCluster("Revoking old tokens",
+            rotated.Select(s => (s.SourceCluster, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TokenRotation.RevokeAsync(s, Namespace, ct)))).ToList(),
+            Write);
+    }
+
+    private void Write(InstallOutcome outcome)
+    {
+        foreach (var warning in outcome.Warnings)
+        {
+            WriteWarning(warning);
+        }
+
+        WriteObject(outcome.Results, enumerateCollection: true);
+    }
+}

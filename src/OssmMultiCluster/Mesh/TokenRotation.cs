@@ -1,0 +1,80 @@
+using k8s;
+using k8s.Models;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Mesh;
+
+/// <summary>
+/// Rotating the reader tokens in remote secrets: the new secrets go into every other cluster, whose istiod is
+/// restarted (it keeps the old credentials until then), and only then are the old tokens revoked on the source.
+/// </summary>
+public static class TokenRotation
+{
+    public const string RestartFieldManager = "ossm-multicluster-restart";
+    public const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+
+    /// <summary>Installs the rotated secrets on <paramref name="target"/> and restarts its istiod if any changed.</summary>
+    public static async Task<InstallOutcome> UpdateTargetAsync(MeshCluster target, IReadOnlyList<MeshRemoteSecret> rotated, string ns, bool restart,
+        CancellationToken cancellation)
+    {
+        var applier = new ResourceApplier(target);
+        var results = new List<MeshResourceResult>();
+        foreach (var secret in rotated.Where(s => s.SourceCluster != target.Name))
+        {
+            results.Add(await applier.ApplyAsync(new KubeObject(KubeKind.Secret, ns, secret.Name, secret.Secret), force: false, cancellation).ConfigureAwait(false));
+        }
+
+        var warnings = new List<string>();
+        if (restart && results.Any(r => r.Action != MeshResourceAction.Unchanged))
+        {
+            var restarted = await RestartIstiodAsync(target, ns, cancellation).ConfigureAwait(false);
+            if (restarted.Count == 0)
+            {
+                warnings.Add($"Cluster '{target.Name}' has no istiod Deployment (label app=istiod) in {ns} to restart; restart its control plane so it reads the new secrets.");
+            }
+
+            results.AddRange(restarted);
+        }
+
+        return new InstallOutcome(results, warnings);
+    }
+
+    /// <summary>Revokes the old tokens of a rotated source by deleting the Secrets that held them.</summary>
+    public static async Task<InstallOutcome> RevokeAsync(MeshRemoteSecret rotated, string ns, CancellationToken cancellation)
+    {
+        var applier = new ResourceApplier(rotated.Source);
+        var results = new List<MeshResourceResult>();
+        foreach (var name in rotated.ReplacedTokenSecrets)
+        {
+            results.Add(await applier.DeleteAsync(KubeKind.Secret, ns, name, cancellation).ConfigureAwait(false));
+        }
+
+        return InstallOutcome.Of(results);
+    }
+
+    private static async Task<List<MeshResourceResult>> RestartIstiodAsync(MeshCluster cluster, string ns, CancellationToken cancellation)
+    {
+        var deployments = await new ResourceApplier(cluster).ReadAsync((c, ct) => c.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: "app=istiod", cancellationToken: ct),
+            $"listing istiod deployments in {ns}", cancellation).ConfigureAwait(false);
+        var restarter = new ResourceApplier(cluster, RestartFieldManager);
+        var results = new List<MeshResourceResult>();
+        var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var deployment in deployments?.Items ?? new List<V1Deployment>())
+        {
+            // What 'kubectl rollout restart' does: a new template annotation makes a new rollout.
+            results.Add(await restarter.ApplyAsync(new KubeObject(KubeKind.Deployment, ns, deployment.Metadata.Name, new V1Deployment
+            {
+                ApiVersion = "apps/v1",
+                Kind = "Deployment",
+                Metadata = new V1ObjectMeta { Name = deployment.Metadata.Name, NamespaceProperty = ns },
+                Spec = new V1DeploymentSpec
+                {
+                    Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Annotations = new Dictionary<string, string> { [RestartedAtAnnotation] = now } } },
+                },
+            }), force: true, cancellation).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+}
