@@ -29,9 +29,9 @@ public static class MeshNetworks
     {
         var smcps = await ListAsync(cluster, () => cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(
             KubeKind.ServiceMeshControlPlane.Group, KubeKind.ServiceMeshControlPlane.Version, ns, KubeKind.ServiceMeshControlPlane.Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
-        if (smcps.FirstOrDefault() is { } smcp)
+        if (smcps.Count > 0)
         {
-            return new ControlPlaneRef(MeshFlavor.Ossm2, smcp.GetProperty("metadata").GetProperty("name").GetString()!, ns);
+            return new ControlPlaneRef(MeshFlavor.Ossm2, smcps[0].GetProperty("metadata").GetProperty("name").GetString()!, ns);
         }
 
         var istios = await ListAsync(cluster, () => cluster.Client.CustomObjects.ListClusterCustomObjectAsync(

@@ -112,6 +112,32 @@ public sealed class ConnectTests
         Assert.Null(MeshNetworks("north"));
         Assert.Equal(new[] { "east-network" }, MeshNetworks("west")!.AsObject().Select(kv => kv.Key));
         Assert.DoesNotContain("north", MeshNetworks("east")!.ToJsonString());
+
+        // North comes back: only what concerns it changes.
+        var back = ModuleEngine.Run(connect, Vars());
+        Assert.Empty(back.Errors);
+        Assert.Equal(new[] { "west|Secret|istio-remote-secret-east|Unchanged", "east|Secret|istio-remote-secret-west|Unchanged" },
+            back.Output.Select(o => o.ToString()).Where(o => o.EndsWith("|Unchanged", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void OSSM3_gets_mesh_networks_only_when_asked()
+    {
+        const string ns = "mesh-ossm3";
+        var run = ModuleEngine.Run($$"""
+            $c = Get-MeshCluster -Kubeconfig $west, $east
+            $null = $c | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm3 -Name m3 -Namespace {{ns}} -SkipCni
+            $null = $c | Install-MeshEastWestGateway -Namespace {{ns}} -Flavor Ossm3 -Wait -Timeout 00:00:30
+            (Connect-MeshCluster -Cluster $c -Namespace {{ns}} -CreateServiceAccount -WarningAction SilentlyContinue | ForEach-Object Kind | Sort-Object -Unique) -join ','
+            (Connect-MeshCluster -Cluster $c -Namespace {{ns}} -MeshNetworks -WarningAction SilentlyContinue | Where-Object Kind -eq Istio | ForEach-Object Action) -join ','
+            """, Vars());
+        run.AssertNoErrors();
+        Assert.Equal(new[] { "Secret", "Configured,Configured" }, run.Output.Select(o => o.ToString()));
+        var istio = JsonNode.Parse(_lab.Kubectl("west", "get", "istios.sailoperator.io", "m3", "-o", "json"))!;
+        var networks = istio["spec"]!["values"]!["global"]!["meshNetworks"]!;
+        Assert.Equal("east", (string?)networks["east-network"]!["endpoints"]![0]!["fromRegistry"]);
+        Assert.Equal($"istio-eastwestgateway.{ns}.east.elb.lab.test", (string?)networks["east-network"]!["gateways"]![0]!["address"]);
+        Assert.Equal("west", (string?)istio["spec"]!["values"]!["global"]!["multiCluster"]!["clusterName"]);
     }
 
     [Fact]
