@@ -19,6 +19,21 @@ public sealed class OssmRunTests
     }
 
     [Fact]
+    public void The_lab_example_runs_the_whole_walkthrough_pipeline_and_stops_its_lab()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = OssmRun.Run("examples/lab-mesh.ps1", "-LabPath", dir["lab"]);
+        Assert.True(code == 0, stderr);
+        foreach (var expected in new[] { "cacerts", "ServiceMeshControlPlane", "istio-eastwestgateway", "istio-remote-secret-east", "127.100.0.1" })
+        {
+            Assert.Contains(expected, stdout);
+        }
+
+        Assert.Matches(@"\s4 Unchanged", stdout);
+        Assert.False(Directory.Exists(dir["lab"]), "the example stops and removes its lab");
+    }
+
+    [Fact]
     public void Errors_set_the_exit_code_and_show_the_error_id()
     {
         var (code, _, stderr) = OssmRun.Run("-c", "'west', 'Not_A_Label' | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048 -PregenerateKeys 0) | Out-Null");
