@@ -52,6 +52,6 @@ public sealed class DisconnectMeshClusterCommand : MeshCmdlet
         var everyone = new[] { Cluster }.Concat(_others).ToList();
         ForEachCluster("Disconnecting cluster " + Cluster.Name,
             everyone.Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => MeshConnector.DisconnectAsync(c, Cluster, _others, options, ct)))).ToList(),
-            outcome => WriteObject(outcome.Results, enumerateCollection: true));
+            WriteOutcome);
     }
 }

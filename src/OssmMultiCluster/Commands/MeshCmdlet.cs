@@ -74,6 +74,21 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         WriteProgress(progress);
     }
 
+    /// <summary>Writes what working on one cluster did: its warnings, its results, then what failed.</summary>
+    protected void WriteOutcome(Kube.InstallOutcome outcome)
+    {
+        foreach (var warning in outcome.Warnings)
+        {
+            WriteWarning(warning);
+        }
+
+        WriteObject(outcome.Results, enumerateCollection: true);
+        foreach (var error in outcome.Errors)
+        {
+            WriteMeshError(error);
+        }
+    }
+
     protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 
     protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));

@@ -38,19 +38,7 @@ public abstract class MeshInstallCmdlet : MeshCmdlet
 
         var work = plans.Where(plan => confirmed || ShouldProcess($"cluster {plan.Cluster.Name}", plan.Description))
             .Select(plan => (plan.Cluster.Name, plan.Apply)).ToList();
-        ForEachCluster(activity, work, outcome =>
-        {
-            foreach (var warning in outcome.Warnings)
-            {
-                WriteWarning(warning);
-            }
-
-            WriteObject(outcome.Results, enumerateCollection: true);
-            foreach (var error in outcome.Errors)
-            {
-                WriteMeshError(error);
-            }
-        });
+        ForEachCluster(activity, work, WriteOutcome);
     }
 
     private void Export(IReadOnlyList<ClusterPlan> plans, bool confirmed)

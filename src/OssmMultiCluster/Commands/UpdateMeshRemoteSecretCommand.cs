@@ -87,7 +87,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
             done =>
             {
                 failedTargets.Remove(done.Item1);
-                Write(done.Item2);
+                WriteOutcome(done.Item2);
             });
 
         if (failedTargets.Count > 0)
@@ -98,16 +98,6 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
 
         ForEachCluster("Revoking old tokens",
             rotated.Select(s => (s.SourceCluster, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TokenRotation.RevokeAsync(s, Namespace, ct)))).ToList(),
-            Write);
-    }
-
-    private void Write(InstallOutcome outcome)
-    {
-        foreach (var warning in outcome.Warnings)
-        {
-            WriteWarning(warning);
-        }
-
-        WriteObject(outcome.Results, enumerateCollection: true);
+            WriteOutcome);
     }
 }

@@ -215,16 +215,7 @@ public sealed class ConnectTests
 
     private static (int code, string output) Run(string file, params string[] arguments)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = Processes.Run(file, arguments);
+        return (code, stdout + stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OssmMultiCluster.Tests.Support;
 
 namespace OssmMultiCluster.Tests.Lab;
@@ -149,17 +148,8 @@ public sealed class LabTests
 
     private static string Run(string file, params string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.True(file == "pgrep" || process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} failed: {errors.Result}");
-        return output.Result;
+        var (code, stdout, stderr) = Support.Processes.Run(file, arguments);
+        Assert.True(file == "pgrep" || code == 0, $"{file} {string.Join(' ', arguments)} failed: {stderr}");
+        return stdout;
     }
 }

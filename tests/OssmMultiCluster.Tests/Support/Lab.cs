@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace OssmMultiCluster.Tests.Support;
 
@@ -73,17 +72,8 @@ public sealed class LabFixture : IDisposable
 
     private static (int code, string output) Run(string file, string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = Processes.Run(file, arguments);
+        return (code, stdout + stderr);
     }
 }
 

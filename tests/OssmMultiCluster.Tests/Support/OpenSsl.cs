@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace OssmMultiCluster.Tests.Support;
@@ -8,22 +7,8 @@ public static partial class OpenSsl
 {
     public static (int exitCode, string output) Run(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("openssl")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = Processes.Run("openssl", arguments, workingDirectory);
+        return (code, stdout + stderr);
     }
 
     public static string Ok(string workingDirectory, params string[] arguments)

@@ -3,51 +3,13 @@ namespace OssmMultiCluster.Tests.Support;
 /// <summary>
 /// Steps 4 and 5 of the walkthrough (shared/reference/ossm-2.6-multi-primary-walkthrough.txt) as its authors wrote
 /// them, with openssl: the reference our certificates are compared with. The key size is a parameter so tests can
-/// use 2048 bits for speed; the configuration files are the walkthrough's, word for word.
+/// use 2048 bits for speed; the configuration files are read from the walkthrough itself.
 /// </summary>
 public static class Walkthrough
 {
-    public const string RootConf = """
-        [ req ]
-        encrypt_key = no
-        prompt = no
-        utf8 = yes
-        default_md = sha256
-        default_bits = 4096
-        req_extensions = req_ext
-        x509_extensions = req_ext
-        distinguished_name = req_dn
-        [ req_ext ]
-        subjectKeyIdentifier = hash
-        basicConstraints = critical, CA:true
-        keyUsage = critical, digitalSignature, nonRepudiation, keyEncipherment, keyCertSign
-        [ req_dn ]
-        O = Istio
-        CN = Root CA
-        """;
+    public static string RootConf => WalkthroughText.Heredoc("${root_ca_dir}/root-ca.conf");
 
-    public static string IntermediateConf(string cluster) => $"""
-        [ req ]
-        encrypt_key = no
-        prompt = no
-        utf8 = yes
-        default_md = sha256
-        default_bits = 4096
-        req_extensions = req_ext
-        x509_extensions = req_ext
-        distinguished_name = req_dn
-        [ req_ext ]
-        subjectKeyIdentifier = hash
-        basicConstraints = critical, CA:true, pathlen:0
-        keyUsage = critical, digitalSignature, nonRepudiation, keyEncipherment, keyCertSign
-        subjectAltName=@san
-        [ san ]
-        DNS.1 = istiod.istio-system.svc
-        [ req_dn ]
-        O = Istio
-        CN = Intermediate CA
-        L = {cluster}
-        """;
+    public static string IntermediateConf(string cluster) => WalkthroughText.Heredoc("${int_ca_dir}/intermediate.conf").Replace("$cluster", cluster);
 
     /// <summary>Runs steps 4 and 5 in <paramref name="directory"/>, producing cacerts/root and cacerts/&lt;cluster&gt;.</summary>
     public static string CreateCacerts(string directory, int bits, params string[] clusters)
@@ -55,7 +17,7 @@ public static class Walkthrough
         var cacerts = Path.Combine(directory, "cacerts");
         var root = Path.Combine(cacerts, "root");
         Directory.CreateDirectory(root);
-        File.WriteAllText(Path.Combine(root, "root-ca.conf"), RootConf + "\n");
+        File.WriteAllText(Path.Combine(root, "root-ca.conf"), RootConf);
         OpenSsl.Ok(root, "genrsa", "-out", "root-key.pem", bits.ToString());
         OpenSsl.Ok(root, "req", "-sha256", "-new", "-key", "root-key.pem", "-config", "root-ca.conf", "-out", "root-cert.csr");
         OpenSsl.Ok(root, "x509", "-req", "-sha256", "-days", "3650", "-signkey", "root-key.pem", "-extensions", "req_ext",
@@ -64,7 +26,7 @@ public static class Walkthrough
         {
             var dir = Path.Combine(cacerts, cluster);
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "intermediate.conf"), IntermediateConf(cluster) + "\n");
+            File.WriteAllText(Path.Combine(dir, "intermediate.conf"), IntermediateConf(cluster));
             OpenSsl.Ok(dir, "genrsa", "-out", "ca-key.pem", bits.ToString());
             OpenSsl.Ok(dir, "req", "-new", "-config", "intermediate.conf", "-key", "ca-key.pem", "-out", "cluster-ca.csr");
             OpenSsl.Ok(dir, "x509", "-req", "-sha256", "-days", "3650", "-CA", "../root/root-cert.pem", "-CAkey", "../root/root-key.pem",

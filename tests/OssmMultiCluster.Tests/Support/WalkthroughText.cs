@@ -11,8 +11,8 @@ public static class WalkthroughText
 {
     public static string Path => System.IO.Path.Combine(ModuleEngine.RepoRoot, "..", "shared", "reference", "ossm-2.6-multi-primary-walkthrough.txt");
 
-    /// <summary>The YAML documents of the heredoc that writes <paramref name="target"/>, with ${cluster} filled in.</summary>
-    public static IReadOnlyList<JsonNode> Manifests(string target, string cluster)
+    /// <summary>The text of the heredoc that writes <paramref name="target"/>, as the walkthrough has it, de-indented.</summary>
+    public static string Heredoc(string target)
     {
         var lines = File.ReadAllLines(Path);
         var start = Array.FindIndex(lines, l => l.Contains("cat <<EOF > " + target, StringComparison.Ordinal));
@@ -20,9 +20,13 @@ public static class WalkthroughText
         var end = Array.FindIndex(lines, start + 1, l => l.Trim() == "EOF");
         var body = lines[(start + 1)..end];
         var indent = body.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
-        var yaml = string.Join("\n", body.Select(l => l.Length >= indent ? l[indent..] : string.Empty)).Replace("${cluster}", cluster);
-        return yaml.Split("\n---\n").Select(doc => ToJson(new DeserializerBuilder().Build().Deserialize<object>(doc))!).ToList();
+        return string.Join("\n", body.Select(l => l.Length >= indent ? l[indent..] : string.Empty)) + "\n";
     }
+
+    /// <summary>The YAML documents of the heredoc that writes <paramref name="target"/>, with ${cluster} filled in.</summary>
+    public static IReadOnlyList<JsonNode> Manifests(string target, string cluster) =>
+        Heredoc(target).Replace("${cluster}", cluster).Split("\n---\n")
+            .Select(doc => ToJson(new DeserializerBuilder().Build().Deserialize<object>(doc))!).ToList();
 
     /// <summary>Every scalar as a string, so YAML's untyped scalars and JSON's typed ones compare.</summary>
     public static JsonNode? ToJson(object? value) => value switch
