@@ -91,6 +91,27 @@ public sealed class CAImportService
         return ImportIntermediate(files, root: null, keyPassword, sharedRootPath: null);
     }
 
+    /// <summary>
+    /// Checks an installed plug-in CA (a cacerts secret) the way Import-MeshCA checks files: a CA in ca-cert.pem, alone,
+    /// and cert-chain.pem in order up to root-cert.pem. <paramref name="source"/> names the secret in error messages.
+    /// </summary>
+    public static void CheckPlugInCA(string caCertPem, string? certChainPem, string rootCertPem, string source)
+    {
+        var files = new IntermediateFiles($"{source}[ca-cert.pem]", null, certChainPem is null ? null : $"{source}[cert-chain.pem]", $"{source}[root-cert.pem]", "status");
+        var caCertificates = PemFiles.ParseCertificates(caCertPem, files.CaCert);
+        if (caCertificates.Count > 1)
+        {
+            throw new MeshException("CaCertHoldsChain", MeshErrorKind.InvalidData,
+                $"'{files.CaCert}' holds {caCertificates.Count} certificates; istiod reads only the first and expects the intermediate alone.",
+                files.CaCert, "Reinstall the intermediate: New-MeshIntermediateCA | Install-MeshCACertificate -Force.");
+        }
+
+        RequireCA(caCertificates[0], files.CaCert, "CaCertNotCA", "intermediate");
+        var root = PemFiles.ParseCertificates(rootCertPem, files.RootCert!)[0];
+        RequireCA(root, files.RootCert!, "RootNotCA", "root");
+        CheckChain(caCertificates[0], certChainPem is null ? null : PemFiles.ParseCertificates(certChainPem, files.CertChain!), root, files);
+    }
+
     private sealed record IntermediateFiles(string CaCert, string? CaKey, string? CertChain, string? RootCert, string Cluster);
 
     private static CAImportResult Attempt(string source, ImportStep step, ReadOnlySpan<char> password)

@@ -13,9 +13,11 @@ namespace OssmMultiCluster.Pki;
 /// </summary>
 public static class PemFiles
 {
-    public static IReadOnlyList<X509Certificate2> ReadCertificates(string path)
+    public static IReadOnlyList<X509Certificate2> ReadCertificates(string path) => ParseCertificates(ReadText(path), path);
+
+    /// <summary>The certificates of PEM text; <paramref name="path"/> names where it came from in errors.</summary>
+    public static IReadOnlyList<X509Certificate2> ParseCertificates(string text, string path)
     {
-        var text = ReadText(path);
         var certificates = new List<X509Certificate2>();
         var rest = text.AsSpan();
         while (PemEncoding.TryFind(rest, out var fields))

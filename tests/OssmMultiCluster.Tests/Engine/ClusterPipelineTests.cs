@@ -209,5 +209,12 @@ public sealed class StoppedClusterTests
         Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
         Assert.Equal("doomed", error.TargetObject);
         Assert.Contains("doomed", error.ToString());
+
+        var status = ModuleEngine.Run("Get-MeshStatus -Cluster (Get-MeshCluster -Kubeconfig $west, $doomed) | Where-Object Check | ForEach-Object { \"$($_.Cluster)|$($_.Check)|$($_.Status)\" }",
+            _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value));
+        status.AssertNoErrors();
+        Assert.Contains("doomed|reachable|Error", status.Output.Select(o => o.ToString()));
+        Assert.Contains(status.Output.Select(o => o.ToString()), line => line!.StartsWith("west|network|", StringComparison.Ordinal));
+        Assert.DoesNotContain("west|reachable|Error", status.Output.Select(o => o.ToString()));
     }
 }

@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using OssmMultiCluster.Mesh.Status;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Checks the mesh across its clusters (trust, network, control plane, gateway, remote secrets, mesh networks) and
+/// outputs one object per check, then a verdict. Clusters are read in parallel; a cluster that is down is one Error.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MeshStatus")]
+[OutputType(typeof(MeshStatusCheck), typeof(MeshStatusSummary))]
+public sealed class GetMeshStatusCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    /// <summary>Every cluster of the mesh.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string GatewayName { get; set; } = "istio-eastwestgateway";
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        var states = new List<ClusterState>();
+        ForEachCluster("Reading mesh state",
+            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<ClusterState>>)(ct => ClusterState.ReadAsync(c, Namespace, GatewayName, ct)))).ToList(),
+            states.Add);
+        var checks = StatusChecker.Check(states, DateTime.UtcNow);
+        WriteObject(checks, enumerateCollection: true);
+        WriteObject(StatusChecker.Summarize(_clusters.Count, checks));
+    }
+}

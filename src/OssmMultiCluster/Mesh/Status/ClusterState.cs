@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh.Resources;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Mesh.Status;
+
+/// <summary>A remote secret found on a cluster, and whether its kubeconfig still opens the source cluster.</summary>
+public sealed record RemoteSecretState(string Source, bool Works, string Detail, DateTime? ExpiresAt);
+
+/// <summary>
+/// What Get-MeshStatus reads from one cluster, gathered in one pass so the checks (per cluster and across clusters)
+/// work on a consistent picture. A cluster that cannot be read at all is reported, not thrown.
+/// </summary>
+public sealed class ClusterState
+{
+    public required MeshCluster Cluster { get; init; }
+    public MeshException? Unreachable { get; init; }
+    public Dictionary<string, string>? CaCerts { get; init; }
+    public string? NamespaceNetwork { get; init; }
+    public bool NamespaceExists { get; init; }
+    public ControlPlaneRef? ControlPlane { get; init; }
+    public MeshException? ControlPlaneError { get; init; }
+    public JsonElement? ControlPlaneObject { get; init; }
+    public MeshGatewayAddress? Gateway { get; init; }
+    public MeshException? GatewayError { get; init; }
+    public IReadOnlyList<RemoteSecretState> RemoteSecrets { get; init; } = Array.Empty<RemoteSecretState>();
+    public Dictionary<string, MeshNetwork> MeshNetworks { get; init; } = new();
+
+    public static async Task<ClusterState> ReadAsync(MeshCluster cluster, string ns, string gatewayName, CancellationToken cancellation)
+    {
+        try
+        {
+            await ClusterProbe.PingAsync(cluster, cancellation).ConfigureAwait(false);
+        }
+        catch (MeshException unreachable)
+        {
+            return new ClusterState { Cluster = cluster, Unreachable = unreachable };
+        }
+
+        var reader = new ResourceApplier(cluster);
+        var secret = await reader.ReadAsync((c, ct) => c.CoreV1.ReadNamespacedSecretAsync(CACertificateInstaller.SecretName, ns, cancellationToken: ct), "reading cacerts", cancellation).ConfigureAwait(false);
+        var nsObject = await reader.ReadAsync((c, ct) => c.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct), $"reading namespace {ns}", cancellation).ConfigureAwait(false);
+
+        ControlPlaneRef? controlPlane = null;
+        MeshException? controlPlaneError = null;
+        JsonElement? controlPlaneObject = null;
+        var networks = new Dictionary<string, MeshNetwork>();
+        try
+        {
+            controlPlane = await Mesh.MeshNetworks.LocateAsync(cluster, ns, cancellation).ConfigureAwait(false);
+            var kind = controlPlane.Kind;
+            controlPlaneObject = (JsonElement)(kind.Namespaced
+                ? await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false)
+                : await cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false));
+            networks = await Mesh.MeshNetworks.ReadAsync(cluster, controlPlane, cancellation).ConfigureAwait(false);
+        }
+        catch (MeshException error)
+        {
+            controlPlaneError = error;
+        }
+
+        MeshGatewayAddress? gateway = null;
+        MeshException? gatewayError = null;
+        try
+        {
+            gateway = await GatewayAddresses.ReadAsync(cluster, ns, gatewayName, cancellation).ConfigureAwait(false);
+        }
+        catch (MeshException error)
+        {
+            gatewayError = error;
+        }
+
+        var remoteSecrets = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: $"{Mesh.RemoteSecrets.MultiClusterLabel}=true", cancellationToken: ct),
+            "listing remote secrets", cancellation).ConfigureAwait(false);
+        var states = await Task.WhenAll((remoteSecrets?.Items ?? new List<V1Secret>()).Select(s => TestRemoteSecretAsync(s, cancellation))).ConfigureAwait(false);
+
+        return new ClusterState
+        {
+            Cluster = cluster,
+            CaCerts = secret?.Data?.ToDictionary(kv => kv.Key, kv => Encoding.ASCII.GetString(kv.Value)),
+            NamespaceExists = nsObject is not null,
+            NamespaceNetwork = nsObject?.Metadata.Labels?.TryGetValue(MeshObjects.NetworkLabel, out var network) == true ? network : null,
+            ControlPlane = controlPlane,
+            ControlPlaneError = controlPlaneError,
+            ControlPlaneObject = controlPlaneObject,
+            Gateway = gateway,
+            GatewayError = gatewayError,
+            RemoteSecrets = states,
+            MeshNetworks = networks,
+        };
+    }
+
+    /// <summary>Opens the source cluster with the kubeconfig in a remote secret, as istiod would, and lists services.</summary>
+    private static async Task<RemoteSecretState> TestRemoteSecretAsync(V1Secret secret, CancellationToken cancellation)
+    {
+        var source = secret.Metadata.Annotations?.TryGetValue(Mesh.RemoteSecrets.ClusterAnnotation, out var name) == true ? name
+            : secret.Data?.Keys.FirstOrDefault() ?? secret.Metadata.Name;
+        if (secret.Data is null || !secret.Data.TryGetValue(source, out var kubeconfig))
+        {
+            return new RemoteSecretState(source, false, $"secret {secret.Metadata.Name} has no key '{source}' holding a kubeconfig", null);
+        }
+
+        KubernetesClientConfiguration configuration;
+        try
+        {
+            using var stream = new MemoryStream(kubeconfig);
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(stream);
+        }
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException or FormatException)
+        {
+            return new RemoteSecretState(source, false, $"the kubeconfig in secret {secret.Metadata.Name} cannot be read", null);
+        }
+
+        var expires = TokenExpiry(configuration.AccessToken);
+        configuration.HttpClientTimeout = TimeSpan.FromSeconds(10);
+        try
+        {
+            using var client = new Kubernetes(configuration);
+            await client.CoreV1.ListServiceForAllNamespacesAsync(limit: 1, cancellationToken: cancellation).ConfigureAwait(false);
+            return new RemoteSecretState(source, true, $"opens {configuration.Host}" + (expires is { } e ? $"; token expires {e:u}" : "; token does not expire"), expires);
+        }
+        catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
+        {
+            var failure = KubeFailure.From(ex, source, "reading services with the remote secret's kubeconfig");
+            return new RemoteSecretState(source, false, $"{failure.ErrorId}: {failure.Message}", expires);
+        }
+    }
+
+    /// <summary>The exp claim of a JWT, read without validating it (the API server just did, or refused it).</summary>
+    private static DateTime? TokenExpiry(string? token)
+    {
+        var parts = token?.Split('.');
+        if (parts is not { Length: 3 })
+        {
+            return null;
+        }
+
+        try
+        {
+            var payload = parts[1].Replace('-', '+').Replace('_', '/');
+            payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
+            using var json = JsonDocument.Parse(Convert.FromBase64String(payload));
+            return json.RootElement.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime
+                : null;
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+}
