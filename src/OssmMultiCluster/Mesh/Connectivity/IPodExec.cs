@@ -1,0 +1,31 @@
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Mesh.Connectivity;
+
+/// <summary>What a command run in a container printed, and how it ended.</summary>
+public sealed class PodExecResult
+{
+    public PodExecResult(string stdout, string stderr, int exitCode)
+    {
+        Stdout = stdout;
+        Stderr = stderr;
+        ExitCode = exitCode;
+    }
+
+    public string Stdout { get; }
+
+    public string Stderr { get; }
+
+    /// <summary>The command's exit code; 126/127 when the shell-less runtime could not start it.</summary>
+    public int ExitCode { get; }
+}
+
+/// <summary>
+/// The one transport boundary of the connectivity checks: run a command in a container of a pod and collect its
+/// output. <see cref="KubernetesPodExec"/> is the real one; tests put a scripted stand-in here, because the lab's API
+/// servers have no kubelet to exec into.
+/// </summary>
+public interface IPodExec
+{
+    Task<PodExecResult> ExecAsync(MeshCluster cluster, string ns, string pod, string container, IReadOnlyList<string> command, CancellationToken ct);
+}
