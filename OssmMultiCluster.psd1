@@ -23,6 +23,7 @@
         'New-MeshIntermediateCA'
         'New-MeshRemoteSecret'
         'New-MeshRootCA'
+        'Test-MeshConnectivity'
         'Update-MeshRemoteSecret'
         'Wait-MeshGateway'
     )
