@@ -69,6 +69,22 @@ public sealed class ResourceApplier
             {
                 await _cluster.Client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
             }
+            else if (kind == KubeKind.Service)
+            {
+                try
+                {
+                    await _cluster.Client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    // Servers before 1.21 answer a Service deletion with a Status, not the Service the client expects:
+                    // the deletion succeeded (any failure is an HTTP error, caught below).
+                }
+            }
+            else if (kind == KubeKind.Namespace)
+            {
+                await _cluster.Client.CoreV1.DeleteNamespaceAsync(name, cancellationToken: cancellation).ConfigureAwait(false);
+            }
             else if (kind.IsCore)
             {
                 throw new NotSupportedException($"Deleting core kind {kind.Kind} is not handled.");

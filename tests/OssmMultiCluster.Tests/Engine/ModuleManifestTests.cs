@@ -61,7 +61,8 @@ public sealed class ModuleManifestTests
             var attribute = type.GetCustomAttribute<CmdletAttribute>()!;
             Assert.Contains(attribute.VerbName, approved);
             Assert.StartsWith("Mesh", attribute.NounName);
-            Assert.False(attribute.NounName.EndsWith('s'), attribute.NounName);
+            // Plural nouns end in s; Status and Class-like nouns (-us, -ss) are singular.
+            Assert.False(attribute.NounName.EndsWith('s') && !attribute.NounName.EndsWith("us", StringComparison.Ordinal) && !attribute.NounName.EndsWith("ss", StringComparison.Ordinal), attribute.NounName);
             Assert.NotEmpty(type.GetCustomAttributes<OutputTypeAttribute>());
             Assert.True(type.Name == attribute.VerbName + attribute.NounName + "Command", type.Name);
             var changesSomething = attribute.VerbName is not ("New" or "Get" or "Test" or "Import" or "Wait");

@@ -1,0 +1,82 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Deploys one of the walkthrough's sample applications (bookinfo, sleep, helloworld) into a namespace labelled for
+/// sidecar injection, from the upstream manifest or, offline, from a local file.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Install, "MeshSample", SupportsShouldProcess = true, DefaultParameterSetName = FromUri)]
+[OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
+public sealed class InstallMeshSampleCommand : MeshInstallCmdlet
+{
+    private const string FromUri = "Uri";
+    private const string FromPath = "Path";
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter(Mandatory = true, Position = 1)]
+    public MeshSampleName Name { get; set; }
+
+    /// <summary>helloworld only: deploy just this version (v1 or v2), as the walkthrough does per cluster.</summary>
+    [Parameter]
+    [ValidateSet("v1", "v2")]
+    public string? Version { get; set; }
+
+    /// <summary>Default: the sample's name.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string? Namespace { get; set; }
+
+    /// <summary>Where to download the manifest; default the walkthrough's upstream URL.</summary>
+    [Parameter(ParameterSetName = FromUri)]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>A local copy of the manifest, for clusters without internet access.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromPath)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        var ns = Namespace ?? Name.ToString().ToLowerInvariant();
+        IReadOnlyList<KubeObject> objects;
+        try
+        {
+            string manifest, source;
+            if (Path is not null)
+            {
+                source = GetUnresolvedProviderPathFromPSPath(Path);
+                manifest = File.Exists(source) ? File.ReadAllText(source) : throw new MeshException("SampleManifestNotFound", MeshErrorKind.ObjectNotFound,
+                    $"Sample manifest '{source}' does not exist.", source, "Give -Path the sample's YAML file.");
+            }
+            else
+            {
+                var uri = Uri ?? Samples.DefaultUri(Name);
+                source = uri.ToString();
+                WriteVerbose($"Downloading {source}");
+                manifest = Await(Samples.DownloadAsync(uri, Cancellation));
+            }
+
+            objects = Samples.Objects(manifest, source, ns, Name == MeshSampleName.Helloworld ? Version : null);
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+            return;
+        }
+
+        Deliver("Installing sample " + Name, _clusters.Select(cluster => new ClusterPlan(cluster, objects,
+            $"Deploy sample {Name}{(Version is null ? string.Empty : " " + Version)} into namespace {ns}",
+            ct => ObjectInstaller.InstallAsync(cluster, objects, Array.Empty<(KubeKind, string)>(), Force, ct))).ToList());
+    }
+}

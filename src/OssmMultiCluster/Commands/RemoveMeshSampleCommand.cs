@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Removes a sample: its whole namespace, or with -Component one service and its deployments, as the walkthrough's
+/// failover step deletes productpage in one cluster.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "MeshSample", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(MeshResourceResult))]
+public sealed class RemoveMeshSampleCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    [Parameter(Mandatory = true, Position = 1)]
+    public MeshSampleName Name { get; set; }
+
+    /// <summary>Remove only this component: its Service and the Deployments labelled app=&lt;component&gt;.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string? Component { get; set; }
+
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string? Namespace { get; set; }
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        var ns = Namespace ?? Name.ToString().ToLowerInvariant();
+        var what = Component is null ? $"Delete namespace {ns} (sample {Name})" : $"Delete service {ns}/{Component} and its deployments";
+        var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", what))
+            .Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => Samples.RemoveAsync(c, ns, Component, ct)))).ToList();
+        ForEachCluster("Removing sample " + Name, work, WriteOutcome);
+    }
+}
