@@ -133,7 +133,12 @@ public sealed class ConnectivityTests
                 $result = $out[-1]
                 "$($result.GetType().Name)|$($result.Passed)|$($result.Requests)|$($result.Succeeded)|$($result.DistinctServers)|$($result.Distribution['v1'])|$($result.Distribution['v2'])"
                 $stub.Calls[0]
-                ($out | Format-Table | Out-String -Width 200).Contains('helloworld.sample') -or ($out | Out-String -Width 200).Contains('v1=2, v2=2')
+                # The probes' table; the verdict, shown alone, in its own (in a mixed stream PowerShell lists the second type).
+                $probes = $out | Out-String -Width 200
+                $verdict = $result | Out-String -Width 200
+                $probes -match '(?m)^Cluster\s+Index\s+Status\s+TimeMs\s+ServedBy\s+Detail' -and $probes -match '(?m)^west\s+4\s+200\s+12[.,]5\s+v2' -and
+                    $verdict -match '(?m)^From\s+Passed\s+Succeeded\s+Distribution\s+Detail' -and
+                    $verdict -match '(?m)^west\s+True\s+4/4\s+v1=2, v2=2\s+4 of 4 requests succeeded'
                 $other = Get-MeshCluster -Kubeconfig $west | Test-MeshConnectivity -Namespace conn-test -Selector app=other -Container sleep -Url x.y/z -Count 1 -MinClusters 1
                 $stub.Calls[-1]
             } finally { Restore-PodExec }
