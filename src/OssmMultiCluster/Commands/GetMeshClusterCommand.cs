@@ -23,6 +23,7 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
     /// <summary>Contexts; default each kubeconfig's current context.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContextCompleter))]
     public string[]? Context { get; set; }
 
     /// <summary>Mesh cluster names, in the order of the kubeconfigs or contexts; default derived from the context.</summary>
