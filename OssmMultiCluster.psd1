@@ -26,6 +26,7 @@
         'New-MeshRootCA'
         'Remove-MeshSample'
         'Test-MeshConnectivity'
+        'Test-MeshFailover'
         'Update-MeshRemoteSecret'
         'Wait-MeshGateway'
     )

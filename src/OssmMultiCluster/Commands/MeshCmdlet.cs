@@ -89,6 +89,9 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Waits for <paramref name="task"/> on the pipeline thread; Ctrl+C stops the wait at once.</summary>
+    protected void Await(Task task) => Await(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
+
     protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 
     protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));

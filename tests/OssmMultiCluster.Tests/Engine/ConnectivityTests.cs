@@ -86,6 +86,36 @@ public sealed class ConnectivityTests
     }
 
     [Fact]
+    public void Test_MeshFailover_removes_the_component_proves_it_is_still_served_and_restores_it()
+    {
+        Pod("conn-failover", "sleep-0", "sleep", ready: true);
+        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml");
+        var run = ModuleEngine.Run(StandIn + """
+            $c = Get-MeshCluster -Kubeconfig $west
+            $null = $c | Install-MeshSample -Name Helloworld -Version v2 -Path $manifest -Namespace failover-hw
+            Use-ScriptedPodExec
+            try {
+                $out = Test-MeshFailover -From $c -RemoveFrom $c -Sample Helloworld -Component helloworld -SampleNamespace failover-hw -Version v2 `
+                    -Path $manifest -Namespace conn-failover -Url helloworld.failover-hw:5000/hello -Count 4 -Settle 0 -Confirm:$false
+                $out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshResourceResult] } | ForEach-Object { "$($_.Kind)|$($_.Name)|$($_.Action)" }
+                $verdict = $out[-1]
+                "$($verdict.GetType().Name)|$($verdict.Passed)|$($verdict.Restored)|$($verdict.RemovedFrom)"
+                @($out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshConnectivityProbe] }).Count
+            }
+            finally { Restore-PodExec }
+            """, Vars().Append(new KeyValuePair<string, object?>("manifest", manifest)).ToDictionary(k => k.Key, k => k.Value));
+        run.AssertNoErrors();
+        Assert.Equal(new[]
+        {
+            "Service|helloworld|Deleted", "Deployment|helloworld-v2|Deleted",
+            "Namespace|failover-hw|Unchanged", "Service|helloworld|Created", "Deployment|helloworld-v2|Created",
+            "MeshFailoverResult|True|True|west", "4",
+        }, run.Output.Select(o => o.ToString()));
+        Assert.Equal(0, _lab.TryKubectl("west", "-n", "failover-hw", "get", "deployment", "helloworld-v2").code);
+        Assert.NotEqual(0, _lab.TryKubectl("west", "-n", "failover-hw", "get", "deployment", "helloworld-v1").code);
+    }
+
+    [Fact]
     public void No_pod_matching_the_selector_is_NoClientPod_saying_how_to_deploy_sleep()
     {
         var run = ModuleEngine.Run("""

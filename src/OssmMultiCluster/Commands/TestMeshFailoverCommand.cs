@@ -1,0 +1,151 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Mesh.Connectivity;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// The walkthrough's failover check (steps 18-19) as one command: remove a sample component from one cluster, prove
+/// that requests from the client cluster are still served (by another cluster), then restore the component.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "MeshFailover", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshResourceResult), typeof(MeshConnectivityProbe), typeof(MeshConnectivityResult), typeof(MeshFailoverResult))]
+public sealed class TestMeshFailoverCommand : MeshCmdlet
+{
+    /// <summary>The cluster whose client pod sends the requests.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNull]
+    public MeshCluster From { get; set; } = null!;
+
+    /// <summary>The cluster the component is removed from.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public MeshCluster RemoveFrom { get; set; } = null!;
+
+    [Parameter(Mandatory = true)]
+    public MeshSampleName Sample { get; set; }
+
+    /// <summary>The component to remove, e.g. productpage: its Service and the Deployments labelled app=&lt;component&gt;.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Component { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Url { get; set; } = string.Empty;
+
+    /// <summary>The sample's namespace; default its name.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string? SampleNamespace { get; set; }
+
+    /// <summary>helloworld: the version that was deployed on -RemoveFrom, restored as it was.</summary>
+    [Parameter]
+    [ValidateSet("v1", "v2")]
+    public string? Version { get; set; }
+
+    /// <summary>The client pod's namespace, selector and container, as for Test-MeshConnectivity.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "sleep";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Selector { get; set; } = "app=sleep";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Container { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Count { get; set; } = 10;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Pattern { get; set; }
+
+    [Parameter]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to let the mesh notice the removal before sending requests.</summary>
+    [Parameter]
+    public TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The sample's manifest for the restore (offline); default the walkthrough's upstream one.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Leave the component removed.</summary>
+    [Parameter]
+    public SwitchParameter NoRestore { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var sampleNamespace = SampleNamespace ?? Sample.ToString().ToLowerInvariant();
+        if (!ShouldProcess($"cluster {RemoveFrom.Name}", $"Remove {sampleNamespace}/{Component}, send {Count} request(s) to {Url} from {From.Name}{(NoRestore ? string.Empty : ", restore it")}"))
+        {
+            return;
+        }
+
+        try
+        {
+            var tester = new ConnectivityTester(ConnectivityTester.PodExecFactory(), Pattern);
+            ConnectivityTester.NormalizeUrl(Url);
+            var restore = NoRestore ? null : RestoreObjects(sampleNamespace);
+            var pod = Await(ClientPodFinder.FindAsync(From, Namespace, Selector, Container, Cancellation));
+
+            WriteOutcome(Await(Samples.RemoveAsync(RemoveFrom, sampleNamespace, Component, Cancellation)));
+            WriteVerbose($"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'.");
+            Await(Task.Delay(Settle, Cancellation));
+
+            var probes = new List<MeshConnectivityProbe>();
+            for (var i = 1; i <= Count; i++)
+            {
+                var probe = Await(tester.ProbeAsync(From, pod, Url, i, Timeout, Cancellation));
+                probes.Add(probe);
+                WriteObject(probe);
+            }
+
+            var connectivity = ConnectivityTester.Summarize(From.Name, Url, probes, minClusters: 0);
+            WriteObject(connectivity);
+            if (restore is not null)
+            {
+                WriteOutcome(Await(ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, Cancellation)));
+            }
+
+            var passed = connectivity.Succeeded == connectivity.Requests;
+            WriteObject(new MeshFailoverResult(RemoveFrom.Name, Component, From.Name, Url, passed, restore is not null,
+                passed
+                    ? $"All {connectivity.Requests} request(s) were served with {Component} gone from '{RemoveFrom.Name}'."
+                    : $"{connectivity.Requests - connectivity.Succeeded} of {connectivity.Requests} request(s) failed with {Component} gone from '{RemoveFrom.Name}': check Get-MeshStatus (remote secrets, mesh networks, gateways)."));
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+        }
+    }
+
+    /// <summary>The sample's objects for the restore, read before anything is removed so a bad manifest removes nothing.</summary>
+    private IReadOnlyList<KubeObject> RestoreObjects(string sampleNamespace)
+    {
+        string manifest, source;
+        if (Path is not null)
+        {
+            source = GetUnresolvedProviderPathFromPSPath(Path);
+            manifest = File.Exists(source) ? File.ReadAllText(source) : throw new MeshException("SampleManifestNotFound", MeshErrorKind.ObjectNotFound,
+                $"Sample manifest '{source}' does not exist.", source, "Give -Path the sample's YAML file, or -NoRestore.");
+        }
+        else
+        {
+            var uri = Samples.DefaultUri(Sample);
+            source = uri.ToString();
+            manifest = Await(Samples.DownloadAsync(uri, Cancellation));
+        }
+
+        return Samples.Objects(manifest, source, sampleNamespace, Sample == MeshSampleName.Helloworld ? Version : null);
+    }
+}
