@@ -12,7 +12,7 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "MeshFailover", SupportsShouldProcess = true)]
 [OutputType(typeof(MeshResourceResult), typeof(MeshConnectivityProbe), typeof(MeshConnectivityResult), typeof(MeshFailoverResult))]
-public sealed class TestMeshFailoverCommand : MeshCmdlet
+public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
 {
     /// <summary>The cluster whose client pod sends the requests.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -46,30 +46,6 @@ public sealed class TestMeshFailoverCommand : MeshCmdlet
     [ValidateSet("v1", "v2")]
     public string? Version { get; set; }
 
-    /// <summary>The client pod's namespace, selector and container, as for Test-MeshConnectivity.</summary>
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "sleep";
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string Selector { get; set; } = "app=sleep";
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Container { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 1000)]
-    public int Count { get; set; } = 10;
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Pattern { get; set; }
-
-    [Parameter]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <summary>How long to let the mesh notice the removal before sending requests.</summary>
     [Parameter]
     public TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(10);
@@ -93,23 +69,15 @@ public sealed class TestMeshFailoverCommand : MeshCmdlet
 
         try
         {
-            var tester = new ConnectivityTester(ConnectivityTester.PodExecFactory(), Pattern);
-            ConnectivityTester.NormalizeUrl(Url);
+            var tester = CreateTester(Url);
             var restore = NoRestore ? null : RestoreObjects(sampleNamespace);
-            var pod = Await(ClientPodFinder.FindAsync(From, Namespace, Selector, Container, Cancellation));
+            var pod = FindClientPod(From);
 
             WriteOutcome(Await(Samples.RemoveAsync(RemoveFrom, sampleNamespace, Component, Cancellation)));
             WriteVerbose($"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'.");
             Await(Task.Delay(Settle, Cancellation));
 
-            var probes = new List<MeshConnectivityProbe>();
-            for (var i = 1; i <= Count; i++)
-            {
-                var probe = Await(tester.ProbeAsync(From, pod, Url, i, Timeout, Cancellation));
-                probes.Add(probe);
-                WriteObject(probe);
-            }
-
+            var probes = SendProbes(tester, From, pod, Url);
             var connectivity = ConnectivityTester.Summarize(From.Name, Url, probes, minClusters: 0);
             WriteObject(connectivity);
             if (restore is not null)
