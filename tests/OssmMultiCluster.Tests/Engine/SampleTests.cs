@@ -51,6 +51,41 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public async Task A_manifest_is_downloaded_from_Uri()
+    {
+        // A loopback web server stands in for the upstream samples site, which this machine cannot reach.
+        using var listener = new System.Net.HttpListener();
+        var port = 0;
+        for (var candidate = 28000; port == 0 && candidate < 28100; candidate++)
+        {
+            try
+            {
+                listener.Prefixes.Clear();
+                listener.Prefixes.Add($"http://127.0.0.1:{candidate}/");
+                listener.Start();
+                port = candidate;
+            }
+            catch (System.Net.HttpListenerException)
+            {
+                // Taken; try the next port.
+            }
+        }
+
+        var manifest = File.ReadAllBytes((string)Vars()["manifest"]!);
+        var served = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            await context.Response.OutputStream.WriteAsync(manifest);
+            context.Response.Close();
+            return context.Request.Url!.AbsolutePath;
+        });
+        var run = ModuleEngine.Run($"Get-MeshCluster -Kubeconfig $east | Install-MeshSample -Name Helloworld -Version v1 -Namespace hw-download -Uri http://127.0.0.1:{port}/samples/helloworld.yaml | ForEach-Object Name", Vars());
+        run.AssertNoErrors();
+        Assert.Equal("/samples/helloworld.yaml", await served);
+        Assert.Equal(new[] { "hw-download", "helloworld", "helloworld-v1" }, run.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
     public void Bad_manifests_are_named_and_nothing_is_applied()
     {
         using var dir = new TempDir();
