@@ -97,10 +97,10 @@ public sealed class ConnectivityTests
             try {
                 $out = Test-MeshFailover -From $c -RemoveFrom $c -Sample Helloworld -Component helloworld -SampleNamespace failover-hw -Version v2 `
                     -Path $manifest -Namespace conn-failover -Url helloworld.failover-hw:5000/hello -Count 4 -Settle 0 -Confirm:$false
-                $out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshResourceResult] } | ForEach-Object { "$($_.Kind)|$($_.Name)|$($_.Action)" }
+                $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshResourceResult' } | ForEach-Object { "$($_.Kind)|$($_.Name)|$($_.Action)" }
                 $verdict = $out[-1]
                 "$($verdict.GetType().Name)|$($verdict.Passed)|$($verdict.Restored)|$($verdict.RemovedFrom)"
-                @($out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshConnectivityProbe] }).Count
+                @($out | Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshConnectivityProbe' }).Count
             }
             finally { Restore-PodExec }
             """, Vars().Append(new KeyValuePair<string, object?>("manifest", manifest)).ToDictionary(k => k.Key, k => k.Value));
@@ -158,7 +158,7 @@ public sealed class ConnectivityTests
             Use-ScriptedPodExec
             try {
                 $out = Get-MeshCluster -Kubeconfig $west | Test-MeshConnectivity -Namespace conn-test -Url helloworld.sample:5000/hello -Count 4
-                $out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshConnectivityProbe] } |
+                $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshConnectivityProbe' } |
                     ForEach-Object { "$($_.Cluster)|$($_.Pod)|$($_.Index)|$($_.StatusCode)|$($_.TimeMs)|$($_.ServedBy)" }
                 $result = $out[-1]
                 "$($result.GetType().Name)|$($result.Passed)|$($result.Requests)|$($result.Succeeded)|$($result.DistinctServers)|$($result.Distribution['v1'])|$($result.Distribution['v2'])"

@@ -93,8 +93,8 @@ public sealed class ControlPlaneAndGatewayTests
         var run = ModuleEngine.Run("""
             $clusters = Get-MeshCluster -Kubeconfig $west, $east
             $out = $clusters | Install-MeshEastWestGateway -Namespace gw-lb -Replicas 2 -Wait -Timeout 00:00:30
-            ($out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshResourceResult] } | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" }) -join ','
-            $out | Where-Object { $_ -is [OssmMultiCluster.Model.MeshGatewayAddress] } | ForEach-Object { "$($_.Cluster)|$($_.AddressType)|$($_.Address)|$($_.Port)" }
+            ($out | Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshResourceResult' } | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" }) -join ','
+            $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshGatewayAddress' } | ForEach-Object { "$($_.Cluster)|$($_.AddressType)|$($_.Address)|$($_.Port)" }
             ($clusters | Install-MeshEastWestGateway -Namespace gw-lb -Replicas 2 | ForEach-Object Action | Sort-Object -Unique) -join ','
             ($clusters | Wait-MeshGateway -Namespace gw-lb | ForEach-Object Address) -join ','
             """, Vars());
@@ -134,7 +134,7 @@ public sealed class ControlPlaneAndGatewayTests
             """{"status":{"addresses":[{"type":"InternalIP","address":"127.0.0.42"}],"conditions":[{"type":"Ready","status":"True","reason":"LabNode","message":"stand-in node","lastHeartbeatTime":"2026-01-01T00:00:00Z","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""");
         var run = ModuleEngine.Run("""
             Get-MeshCluster -Kubeconfig $east | Install-MeshEastWestGateway -Namespace gw-nodeport -ServiceType NodePort -Wait -Timeout 00:00:10 |
-                Where-Object { $_ -is [OssmMultiCluster.Model.MeshGatewayAddress] } | ForEach-Object { "$($_.AddressType)|$($_.Address)|$($_.Port)" }
+                Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshGatewayAddress' } | ForEach-Object { "$($_.AddressType)|$($_.Address)|$($_.Port)" }
             """, Vars());
         run.AssertNoErrors();
         var nodePort = _lab.Kubectl("east", "-n", "gw-nodeport", "get", "svc", "istio-eastwestgateway", "-o", "jsonpath={.spec.ports[?(@.port==15443)].nodePort}");

@@ -76,7 +76,7 @@ public sealed class ModuleManifestTests
         var run = ModuleEngine.Run("""
             $ca = New-MeshRootCA -KeySize 2048 -PregenerateKeys 0
             [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($ca.GetType().Assembly).Name
-            $ca -is [OssmMultiCluster.Model.MeshCertificateAuthority]
+            [OssmMultiCluster.Model.MeshCertificateAuthority].FullName -eq $ca.GetType().FullName
             """);
         Assert.Null(run.Terminating);
         Assert.Equal("OssmMultiCluster", run.Output[0].ToString());

@@ -8,6 +8,11 @@ namespace OssmMultiCluster.Tests.Support;
 /// Hosts the real PowerShell engine (System.Management.Automation 7.6) with the built module folder imported,
 /// the way a user's session has it, and runs scripts in it, capturing every stream.
 /// </summary>
+/// <remarks>
+/// This process also holds a copy of OssmMultiCluster.dll in the default load context (the unit tests reference it),
+/// which a user's session never has. PowerShell caches type-name lookups process-wide, so a script here may resolve
+/// [OssmMultiCluster.Model.X] to that copy: engine tests test object types by PSObject.TypeNames, not with -is.
+/// </remarks>
 public static class ModuleEngine
 {
     public static string ModuleManifest => Path.Combine(RepoRoot, "out", "OssmMultiCluster", "OssmMultiCluster.psd1");
