@@ -5,12 +5,13 @@
     Build   : dotnet build; the importable module lands in out/OssmMultiCluster.
     Test    : dotnet test (unit tests, engine tests through PowerShell 7.6).
     Package : a versioned module folder out/package/OssmMultiCluster/<version> and a zip of it, ready for Publish-Module.
+    Demo    : the whole walkthrough as one pipeline on a local lab of two clusters (examples/lab-mesh.ps1).
 .EXAMPLE
     ./build.ps1 -Task Build, Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -49,10 +50,16 @@ function Invoke-Package {
     Write-Host "Packaged $target and $zip"
 }
 
+function Invoke-Demo {
+    Import-Module (Join-Path $moduleOut 'OssmMultiCluster.psd1') -Force
+    & (Join-Path $root 'examples/lab-mesh.ps1')
+}
+
 foreach ($step in $Task) {
     switch ($step) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Package' { Invoke-Package }
+        'Demo' { Invoke-Demo }
     }
 }

@@ -38,7 +38,7 @@ public sealed class BuildScriptTests
         var task = ast.ParamBlock!.Parameters.Single(p => p.Name.VariablePath.UserPath == "Task");
         var validateSet = task.Attributes.OfType<AttributeAst>().Single(a => a.TypeName.Name == "ValidateSet");
         var tasks = validateSet.PositionalArguments.Cast<StringConstantExpressionAst>().Select(s => s.Value).ToArray();
-        Assert.Equal(new[] { "Build", "Test", "Package" }, tasks);
+        Assert.Equal(new[] { "Build", "Test", "Package", "Demo" }, tasks);
         var readme = File.ReadAllText(Path.Combine(ModuleEngine.RepoRoot, "README.md"));
         Assert.All(tasks, t => Assert.Contains($"-Task {t}", readme));
     }
