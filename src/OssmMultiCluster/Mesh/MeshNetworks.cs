@@ -88,22 +88,29 @@ public static class MeshNetworks
         });
 
     /// <summary>The mesh networks a control plane has now.</summary>
-    public static async Task<Dictionary<string, MeshNetwork>> ReadAsync(MeshCluster cluster, ControlPlaneRef controlPlane, CancellationToken cancellation)
+    public static async Task<Dictionary<string, MeshNetwork>> ReadAsync(MeshCluster cluster, ControlPlaneRef controlPlane, CancellationToken cancellation) =>
+        Of(controlPlane, await ReadObjectAsync(cluster, controlPlane, cancellation).ConfigureAwait(false));
+
+    /// <summary>The control-plane resource itself, as the server has it.</summary>
+    public static async Task<JsonElement> ReadObjectAsync(MeshCluster cluster, ControlPlaneRef controlPlane, CancellationToken cancellation)
     {
         var kind = controlPlane.Kind;
-        object obj;
         try
         {
-            obj = kind.Namespaced
+            return (JsonElement)(kind.Namespaced
                 ? await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, controlPlane.Namespace, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false)
-                : await cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false);
+                : await cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false));
         }
         catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
         {
             throw KubeFailure.From(ex, cluster.Name, $"reading {kind.Kind} {controlPlane.Name}");
         }
+    }
 
-        var element = (JsonElement)obj;
+    /// <summary>The mesh networks in a control-plane resource already read.</summary>
+    public static Dictionary<string, MeshNetwork> Of(ControlPlaneRef controlPlane, JsonElement obj)
+    {
+        var element = obj;
         foreach (var step in FieldPath(controlPlane))
         {
             if (!element.TryGetProperty(step, out element))

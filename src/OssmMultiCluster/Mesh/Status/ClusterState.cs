@@ -52,11 +52,9 @@ public sealed class ClusterState
         try
         {
             controlPlane = await Mesh.MeshNetworks.LocateAsync(cluster, ns, cancellation).ConfigureAwait(false);
-            var kind = controlPlane.Kind;
-            controlPlaneObject = (JsonElement)(kind.Namespaced
-                ? await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false)
-                : await cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, controlPlane.Name, cancellation).ConfigureAwait(false));
-            networks = await Mesh.MeshNetworks.ReadAsync(cluster, controlPlane, cancellation).ConfigureAwait(false);
+            var obj = await Mesh.MeshNetworks.ReadObjectAsync(cluster, controlPlane, cancellation).ConfigureAwait(false);
+            controlPlaneObject = obj;
+            networks = Mesh.MeshNetworks.Of(controlPlane, obj);
         }
         catch (MeshException error)
         {
