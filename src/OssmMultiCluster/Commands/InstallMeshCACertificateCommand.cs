@@ -56,9 +56,10 @@ public sealed class InstallMeshCACertificateCommand : MeshInstallCmdlet
                 continue;
             }
 
-            plans.Add(new ClusterPlan(cluster, CACertificateInstaller.Objects(cluster, ca, Namespace),
+            var objects = CACertificateInstaller.Objects(cluster, ca, Namespace);
+            plans.Add(new ClusterPlan(cluster, objects,
                 $"Install plug-in CA '{ca.Subject}' as secret {Namespace}/{CACertificateInstaller.SecretName}, label namespace with network {cluster.Network}",
-                ct => installer.InstallAsync(cluster, ca, Namespace, Force, ct)));
+                ct => installer.InstallAsync(cluster, objects, Namespace, Force, ct)));
         }
 
         Deliver("Installing plug-in CAs", plans);

@@ -66,9 +66,13 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
             SkipCni = SkipCni,
         };
         var apis = ControlPlane.RequiredApis(options);
-        var plans = _clusters.Select(cluster => new ClusterPlan(cluster, ControlPlane.Objects(cluster, options),
-            $"Apply the {Flavor} control plane '{options.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network})",
-            ct => ObjectInstaller.InstallAsync(cluster, ControlPlane.Objects(cluster, options), apis, Force, ct))).ToList();
+        var plans = _clusters.Select(cluster =>
+        {
+            var objects = ControlPlane.Objects(cluster, options);
+            return new ClusterPlan(cluster, objects,
+                $"Apply the {Flavor} control plane '{options.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network})",
+                ct => ObjectInstaller.InstallAsync(cluster, objects, apis, Force, ct));
+        }).ToList();
         Deliver("Installing control planes", plans);
     }
 }

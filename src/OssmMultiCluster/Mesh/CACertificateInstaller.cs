@@ -15,12 +15,12 @@ public sealed class CACertificateInstaller
 {
     public const string SecretName = "cacerts";
 
-    public async Task<InstallOutcome> InstallAsync(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace,
+    /// <summary>Applies <paramref name="objects"/> (from <see cref="Objects"/>, for a CA that passed <see cref="Validate"/>).</summary>
+    public async Task<InstallOutcome> InstallAsync(MeshCluster cluster, IReadOnlyList<KubeObject> objects, string controlPlaneNamespace,
         bool force, CancellationToken cancellation)
     {
-        Validate(cluster, ca);
         var applier = new ResourceApplier(cluster);
-        var secret = (V1Secret)Objects(cluster, ca, controlPlaneNamespace)[1].Body;
+        var secret = (V1Secret)objects.Single(o => o.Kind == KubeKind.Secret).Body;
         var existing = await applier.ReadAsync((client, ct) => client.CoreV1.ReadNamespacedSecretAsync(SecretName, controlPlaneNamespace, cancellationToken: ct),
             $"reading secret {controlPlaneNamespace}/{SecretName}", cancellation).ConfigureAwait(false);
         string? replaced = null;
@@ -36,7 +36,7 @@ public sealed class CACertificateInstaller
         }
 
         var results = new List<MeshResourceResult>();
-        foreach (var obj in Objects(cluster, ca, controlPlaneNamespace))
+        foreach (var obj in objects)
         {
             results.Add(await applier.ApplyAsync(obj, force, cancellation).ConfigureAwait(false));
         }
