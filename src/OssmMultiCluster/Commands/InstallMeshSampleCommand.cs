@@ -52,21 +52,8 @@ public sealed class InstallMeshSampleCommand : MeshInstallCmdlet
         IReadOnlyList<KubeObject> objects;
         try
         {
-            string manifest, source;
-            if (Path is not null)
-            {
-                source = GetUnresolvedProviderPathFromPSPath(Path);
-                manifest = File.Exists(source) ? File.ReadAllText(source) : throw new MeshException("SampleManifestNotFound", MeshErrorKind.ObjectNotFound,
-                    $"Sample manifest '{source}' does not exist.", source, "Give -Path the sample's YAML file.");
-            }
-            else
-            {
-                var uri = Uri ?? Samples.DefaultUri(Name);
-                source = uri.ToString();
-                WriteVerbose($"Downloading {source}");
-                manifest = Await(Samples.DownloadAsync(uri, Cancellation));
-            }
-
+            WriteVerbose(Path is null ? $"Downloading {Uri ?? Samples.DefaultUri(Name)}" : $"Reading {Path}");
+            var (manifest, source) = Await(Samples.LoadAsync(Name, Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path), Uri, Cancellation));
             objects = Samples.Objects(manifest, source, ns, Name == MeshSampleName.Helloworld ? Version : null);
         }
         catch (MeshException error)

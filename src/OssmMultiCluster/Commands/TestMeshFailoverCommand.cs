@@ -100,20 +100,7 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
     /// <summary>The sample's objects for the restore, read before anything is removed so a bad manifest removes nothing.</summary>
     private IReadOnlyList<KubeObject> RestoreObjects(string sampleNamespace)
     {
-        string manifest, source;
-        if (Path is not null)
-        {
-            source = GetUnresolvedProviderPathFromPSPath(Path);
-            manifest = File.Exists(source) ? File.ReadAllText(source) : throw new MeshException("SampleManifestNotFound", MeshErrorKind.ObjectNotFound,
-                $"Sample manifest '{source}' does not exist.", source, "Give -Path the sample's YAML file, or -NoRestore.");
-        }
-        else
-        {
-            var uri = Samples.DefaultUri(Sample);
-            source = uri.ToString();
-            manifest = Await(Samples.DownloadAsync(uri, Cancellation));
-        }
-
+        var (manifest, source) = Await(Samples.LoadAsync(Sample, Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path), uri: null, Cancellation));
         return Samples.Objects(manifest, source, sampleNamespace, Sample == MeshSampleName.Helloworld ? Version : null);
     }
 }

@@ -30,7 +30,25 @@ public static class Samples
         _ => "https://raw.githubusercontent.com/maistra/istio/maistra-2.6/samples/helloworld/helloworld.yaml",
     });
 
-    public static async Task<string> DownloadAsync(Uri uri, CancellationToken cancellation)
+    /// <summary>
+    /// A sample's manifest and where it came from: the local file <paramref name="path"/> when given, else downloaded
+    /// from <paramref name="uri"/> or the sample's upstream URL.
+    /// </summary>
+    public static async Task<(string manifest, string source)> LoadAsync(MeshSampleName sample, string? path, Uri? uri, CancellationToken cancellation)
+    {
+        if (path is not null)
+        {
+            return File.Exists(path)
+                ? (await File.ReadAllTextAsync(path, cancellation).ConfigureAwait(false), path)
+                : throw new MeshException("SampleManifestNotFound", MeshErrorKind.ObjectNotFound,
+                    $"Sample manifest '{path}' does not exist.", path, "Give -Path the sample's YAML file.");
+        }
+
+        var from = uri ?? DefaultUri(sample);
+        return (await DownloadAsync(from, cancellation).ConfigureAwait(false), from.ToString());
+    }
+
+    private static async Task<string> DownloadAsync(Uri uri, CancellationToken cancellation)
     {
         // HttpClient verifies TLS against the system's trust store; nothing here turns that off.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
