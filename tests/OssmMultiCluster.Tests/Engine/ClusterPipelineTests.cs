@@ -13,16 +13,7 @@ public sealed class ClusterPipelineTests
 
     public ClusterPipelineTests(LabFixture lab) => _lab = lab;
 
-    private Dictionary<string, object?> Vars(params (string name, object? value)[] extra)
-    {
-        var vars = _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
-        foreach (var (name, value) in extra)
-        {
-            vars[name] = value;
-        }
-
-        return vars;
-    }
+    private Dictionary<string, object?> Vars(params (string, object?)[] extra) => _lab.Variables(extra);
 
     private string SecretKey(string cluster, string ns, string key)
     {
@@ -195,13 +186,13 @@ public sealed class StoppedClusterTests
     public void A_stopped_cluster_is_an_error_naming_it_and_the_running_one_is_still_done()
     {
         const string ns = "istio-stopped";
-        var clusters = ModuleEngine.Run("$c = Get-MeshCluster -Kubeconfig $west, $doomed; $c", _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value));
+        var clusters = ModuleEngine.Run("$c = Get-MeshCluster -Kubeconfig $west, $doomed; $c", _lab.Variables());
         clusters.AssertNoErrors();
         _lab.StopCluster("doomed");
         var run = ModuleEngine.Run("""
             Get-MeshCluster -Kubeconfig $west, $doomed | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048) |
                 Install-MeshCACertificate -Namespace $ns | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" }
-            """, _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value).Append(new KeyValuePair<string, object?>("ns", ns)).ToDictionary(k => k.Key, k => k.Value));
+            """, _lab.Variables(("ns", ns)));
         Assert.Null(run.Terminating);
         Assert.Equal(new[] { "west|Namespace|Created", "west|Secret|Created" }, run.Output.Select(o => o.ToString()));
         var error = Assert.Single(run.Errors);
@@ -211,7 +202,7 @@ public sealed class StoppedClusterTests
         Assert.Contains("doomed", error.ToString());
 
         var status = ModuleEngine.Run("Get-MeshStatus -Cluster (Get-MeshCluster -Kubeconfig $west, $doomed) | Where-Object Check | ForEach-Object { \"$($_.Cluster)|$($_.Check)|$($_.Status)\" }",
-            _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value));
+            _lab.Variables());
         status.AssertNoErrors();
         Assert.Contains("doomed|reachable|Error", status.Output.Select(o => o.ToString()));
         Assert.Contains(status.Output.Select(o => o.ToString()), line => line!.StartsWith("west|network|", StringComparison.Ordinal));

@@ -14,7 +14,7 @@ public sealed class ConnectTests
 
     public ConnectTests(LabFixture lab) => _lab = lab;
 
-    private Dictionary<string, object?> Vars() => _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
+    private Dictionary<string, object?> Vars(params (string, object?)[] extra) => _lab.Variables(extra);
 
     private JsonNode? MeshNetworks(string cluster) =>
         JsonNode.Parse(_lab.Kubectl(cluster, "-n", Ns, "get", "smcp", "basic", "-o", "json"))!["spec"]!["cluster"]!["multiCluster"]!["meshNetworks"];

@@ -40,7 +40,7 @@ public sealed class ConnectivityTests
 
     public ConnectivityTests(LabFixture lab) => _lab = lab;
 
-    private Dictionary<string, object?> Vars() => _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
+    private Dictionary<string, object?> Vars(params (string, object?)[] extra) => _lab.Variables(extra);
 
     /// <summary>A pod with the sidecar first, then the client container; <paramref name="ready"/> patches its status as a kubelet would.</summary>
     private void Pod(string ns, string name, string app, bool? ready)
@@ -103,7 +103,7 @@ public sealed class ConnectivityTests
                 @($out | Where-Object { $_.PSObject.TypeNames[0] -eq 'OssmMultiCluster.Model.MeshConnectivityProbe' }).Count
             }
             finally { Restore-PodExec }
-            """, Vars().Append(new KeyValuePair<string, object?>("manifest", manifest)).ToDictionary(k => k.Key, k => k.Value));
+            """, Vars(("manifest", manifest)));
         run.AssertNoErrors();
         Assert.Equal(new[]
         {

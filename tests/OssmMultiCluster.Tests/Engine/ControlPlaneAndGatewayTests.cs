@@ -12,16 +12,7 @@ public sealed class ControlPlaneAndGatewayTests
 
     public ControlPlaneAndGatewayTests(LabFixture lab) => _lab = lab;
 
-    private Dictionary<string, object?> Vars(params (string name, object? value)[] extra)
-    {
-        var vars = _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
-        foreach (var (name, value) in extra)
-        {
-            vars[name] = value;
-        }
-
-        return vars;
-    }
+    private Dictionary<string, object?> Vars(params (string, object?)[] extra) => _lab.Variables(extra);
 
     private JsonNode Get(string cluster, params string[] what) => JsonNode.Parse(_lab.Kubectl(cluster, what.Concat(new[] { "-o", "json" }).ToArray()))!;
 

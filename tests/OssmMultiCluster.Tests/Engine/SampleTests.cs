@@ -10,17 +10,8 @@ public sealed class SampleTests
 
     public SampleTests(LabFixture lab) => _lab = lab;
 
-    private Dictionary<string, object?> Vars(params (string, object?)[] extra)
-    {
-        var vars = _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
-        vars["manifest"] = Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml");
-        foreach (var (name, value) in extra)
-        {
-            vars[name] = value;
-        }
-
-        return vars;
-    }
+    private Dictionary<string, object?> Vars(params (string, object?)[] extra) =>
+        _lab.Variables(extra.Append(("manifest", (object?)Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml"))).ToArray());
 
     [Fact]
     public void A_version_of_helloworld_is_deployed_once_and_its_component_removed_as_the_failover_step_does()

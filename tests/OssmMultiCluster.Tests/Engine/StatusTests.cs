@@ -13,16 +13,7 @@ public sealed class StatusTests
 
     public StatusTests(LabFixture lab) => _lab = lab;
 
-    private Dictionary<string, object?> Vars(params (string, object?)[] extra)
-    {
-        var vars = _lab.Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
-        foreach (var (name, value) in extra)
-        {
-            vars[name] = value;
-        }
-
-        return vars;
-    }
+    private Dictionary<string, object?> Vars(params (string, object?)[] extra) => _lab.Variables(extra);
 
     /// <summary>cluster|check → statuses (a cluster has one remote-secret check per other cluster).</summary>
     private Dictionary<string, string> Status()

@@ -35,6 +35,18 @@ public sealed class LabFixture : IDisposable
 
     public IReadOnlyDictionary<string, string> Kubeconfigs { get; }
 
+    /// <summary>Script variables for engine tests: $west, $east, … hold the kubeconfig paths, plus <paramref name="extra"/>.</summary>
+    public Dictionary<string, object?> Variables(params (string name, object? value)[] extra)
+    {
+        var variables = Kubeconfigs.ToDictionary(k => k.Key, k => (object?)k.Value);
+        foreach (var (name, value) in extra)
+        {
+            variables[name] = value;
+        }
+
+        return variables;
+    }
+
     /// <summary>A kubeconfig of a user the cluster authenticates but grants nothing.</summary>
     public string NobodyKubeconfig(string cluster) => Path.Combine(Directory, cluster + "-nobody.kubeconfig");
 
