@@ -22,7 +22,7 @@ public sealed class MeshCluster
         CertificateAuthority = certificateAuthority;
         User = user;
         CertificateAuthorityPem = certificateAuthorityPem;
-        _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration), LazyThreadSafetyMode.ExecutionAndPublication);
+        _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration, new Kube.ApiCallHandler(name)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The mesh's name for the cluster (cluster.name, L= of its intermediate CA), a DNS-1123 label.</summary>
