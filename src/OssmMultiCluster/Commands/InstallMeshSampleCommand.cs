@@ -53,7 +53,8 @@ public sealed class InstallMeshSampleCommand : MeshInstallCmdlet
         try
         {
             WriteVerbose(Path is null ? $"Downloading {Uri ?? Samples.DefaultUri(Name)}" : $"Reading {Path}");
-            var (manifest, source) = Await(Samples.LoadAsync(Name, Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path), Uri, Cancellation));
+            var file = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+            var (manifest, source) = Run(ct => Samples.LoadAsync(Name, file, Uri, ct));
             objects = Samples.Objects(manifest, source, ns, Name == MeshSampleName.Helloworld ? Version : null);
         }
         catch (MeshException error)

@@ -1,25 +1,63 @@
+using System.Collections.Concurrent;
 using System.Management.Automation;
+using OssmMultiCluster.Kube;
 
 namespace OssmMultiCluster.Commands;
 
 /// <summary>
 /// What every cmdlet of the module shares: a cancellation token that Ctrl+C (StopProcessing) trips, waiting on the
-/// services' tasks from the pipeline thread, and the one mapping from <see cref="MeshException"/> to ErrorRecord.
+/// services' tasks from the pipeline thread (writing their API calls as verbose messages meanwhile), and the one
+/// mapping from <see cref="MeshException"/> to ErrorRecord.
 /// </summary>
 public abstract class MeshCmdlet : PSCmdlet, IDisposable
 {
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentQueue<string> _apiCalls = new();
 
     protected CancellationToken Cancellation => _stopping.Token;
 
     protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>
+    /// Starts <paramref name="work"/> off the pipeline thread with this cmdlet listening to its API calls, and waits for
+    /// it; Ctrl+C cancels it and stops the wait at once.
+    /// </summary>
+    protected T Run<T>(Func<CancellationToken, Task<T>> work) => Await(Start(work));
+
+    /// <summary>Like <see cref="Run{T}(Func{CancellationToken, Task{T}})"/> for work without a result.</summary>
+    protected void Run(Func<CancellationToken, Task> work) => Await(Start(async ct =>
+    {
+        await work(ct).ConfigureAwait(false);
+        return true;
+    }));
 
     /// <summary>Waits for <paramref name="task"/> on the pipeline thread; Ctrl+C stops the wait at once.</summary>
     protected T Await<T>(Task<T> task)
     {
         try
         {
-            return task.WaitAsync(Cancellation).GetAwaiter().GetResult();
+            while (!task.Wait(Poll, Cancellation))
+            {
+                WriteApiCalls();
+            }
+        }
+        catch (AggregateException)
+        {
+            // The task failed: GetResult below rethrows its exception as it is.
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            WriteApiCalls();
+        }
+
+        try
+        {
+            return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
         {
@@ -33,7 +71,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
     {
-        var tasks = items.Select(item => Task.Run(() => item.work(Cancellation), Cancellation)).ToList();
+        var tasks = items.Select(item => Start(item.work)).ToList();
         var progress = new ProgressRecord(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < items.Count; i++)
@@ -43,9 +81,10 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
                 progress.StatusDescription = $"{items[i].cluster} ({i + 1} of {items.Count}), {clock.Elapsed.TotalSeconds:0} s";
                 progress.PercentComplete = 100 * i / items.Count;
                 WriteProgress(progress);
+                WriteApiCalls();
                 try
                 {
-                    if (tasks[i].Wait(TimeSpan.FromMilliseconds(500), Cancellation))
+                    if (tasks[i].Wait(Poll, Cancellation))
                     {
                         break;
                     }
@@ -74,6 +113,26 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         WriteProgress(progress);
     }
 
+    /// <summary>Starts work on the thread pool with this cmdlet as the listener of the API calls it makes.</summary>
+    private Task<T> Start<T>(Func<CancellationToken, Task<T>> work)
+    {
+        var token = Cancellation;
+        return Task.Run(() =>
+        {
+            ApiLog.Current = _apiCalls.Enqueue;
+            return work(token);
+        }, token);
+    }
+
+    /// <summary>The API calls made since the last look, as verbose messages (written from the pipeline thread only).</summary>
+    private void WriteApiCalls()
+    {
+        while (_apiCalls.TryDequeue(out var call))
+        {
+            WriteVerbose(call);
+        }
+    }
+
     /// <summary>Writes what working on one cluster did: its warnings, its results, then what failed.</summary>
     protected void WriteOutcome(Kube.InstallOutcome outcome)
     {
@@ -82,15 +141,18 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
             WriteWarning(warning);
         }
 
+        foreach (var taken in outcome.Results.Where(r => r.OwnershipTaken is not null))
+        {
+            WriteWarning($"Cluster '{taken.Cluster}': -Force took ownership of fields of {taken.Kind} {(taken.Namespace is null ? string.Empty : taken.Namespace + "/")}{taken.Name} " +
+                         $"from another field manager, and overwrote their values: {taken.OwnershipTaken}");
+        }
+
         WriteObject(outcome.Results, enumerateCollection: true);
         foreach (var error in outcome.Errors)
         {
             WriteMeshError(error);
         }
     }
-
-    /// <summary>Waits for <paramref name="task"/> on the pipeline thread; Ctrl+C stops the wait at once.</summary>
-    protected void Await(Task task) => Await(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
 
     protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 

@@ -51,7 +51,7 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
         return new ConnectivityTester(ConnectivityTester.PodExecFactory(), Pattern);
     }
 
-    protected ClientPod FindClientPod(MeshCluster cluster) => Await(ClientPodFinder.FindAsync(cluster, Namespace, Selector, Container, Cancellation));
+    protected ClientPod FindClientPod(MeshCluster cluster) => Run(ct => ClientPodFinder.FindAsync(cluster, Namespace, Selector, Container, ct));
 
     /// <summary>Sends -Count requests one after the other, writing each probe as it comes back.</summary>
     protected IReadOnlyList<MeshConnectivityProbe> SendProbes(ConnectivityTester tester, MeshCluster cluster, ClientPod pod, string url)
@@ -60,7 +60,7 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
         var probes = new List<MeshConnectivityProbe>();
         for (var i = 1; i <= Count; i++)
         {
-            var probe = Await(tester.ProbeAsync(cluster, pod, url, i, Timeout, Cancellation));
+            var probe = Run(ct => tester.ProbeAsync(cluster, pod, url, i, Timeout, ct));
             probes.Add(probe);
             WriteObject(probe);
         }

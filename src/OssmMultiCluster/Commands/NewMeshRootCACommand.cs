@@ -45,7 +45,7 @@ public sealed class NewMeshRootCACommand : MeshCmdlet
         };
         try
         {
-            WriteObject(Await(new CertificateAuthorityService().CreateRootAsync(options, Cancellation)));
+            WriteObject(Run(ct => new CertificateAuthorityService().CreateRootAsync(options, ct)));
         }
         catch (MeshException error)
         {

@@ -73,16 +73,16 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
             var restore = NoRestore ? null : RestoreObjects(sampleNamespace);
             var pod = FindClientPod(From);
 
-            WriteOutcome(Await(Samples.RemoveAsync(RemoveFrom, sampleNamespace, Component, Cancellation)));
+            WriteOutcome(Run(ct => Samples.RemoveAsync(RemoveFrom, sampleNamespace, Component, ct)));
             WriteVerbose($"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'.");
-            Await(Task.Delay(Settle, Cancellation));
+            Run(ct => Task.Delay(Settle, ct));
 
             var probes = SendProbes(tester, From, pod, Url);
             var connectivity = ConnectivityTester.Summarize(From.Name, Url, probes, minClusters: 0);
             WriteObject(connectivity);
             if (restore is not null)
             {
-                WriteOutcome(Await(ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, Cancellation)));
+                WriteOutcome(Run(ct => ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, ct)));
             }
 
             var passed = connectivity.Succeeded == connectivity.Requests;
@@ -100,7 +100,8 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
     /// <summary>The sample's objects for the restore, read before anything is removed so a bad manifest removes nothing.</summary>
     private IReadOnlyList<KubeObject> RestoreObjects(string sampleNamespace)
     {
-        var (manifest, source) = Await(Samples.LoadAsync(Sample, Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path), uri: null, Cancellation));
+        var file = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        var (manifest, source) = Run(ct => Samples.LoadAsync(Sample, file, uri: null, ct));
         return Samples.Objects(manifest, source, sampleNamespace, Sample == MeshSampleName.Helloworld ? Version : null);
     }
 }
