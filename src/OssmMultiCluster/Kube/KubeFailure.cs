@@ -12,7 +12,7 @@ namespace OssmMultiCluster.Kube;
 public static class KubeFailure
 {
     public static bool IsKubeFailure(Exception ex) =>
-        ex is HttpOperationException or HttpRequestException or AuthenticationException
+        ex is HttpOperationException or HttpRequestException or AuthenticationException or System.Net.Sockets.SocketException or IOException
             || (ex is TaskCanceledException { InnerException: TimeoutException });
 
     public static MeshException From(Exception ex, string cluster, string what)
@@ -50,6 +50,8 @@ public static class KubeFailure
                     "Check certificate-authority-data in the kubeconfig: it must be the CA that signed the API server's certificate.", ex);
             case HttpRequestException:
             case TaskCanceledException:
+            case System.Net.Sockets.SocketException:
+            case IOException:
                 return new MeshException("ClusterUnreachable", MeshErrorKind.ConnectionError,
                     $"Cluster '{cluster}' cannot be reached while {what}: {FirstLine(ex.Message)}", cluster,
                     "Check that the API server URL in the kubeconfig is reachable from here (VPN, firewall) and that the cluster is up.", ex);
@@ -71,7 +73,8 @@ public static class KubeFailure
         return false;
     }
 
-    private static string ServerMessage(HttpOperationException http)
+    /// <summary>The message of the server's Status (one line), else the reason phrase.</summary>
+    internal static string ServerMessage(HttpOperationException http)
     {
         var content = http.Response.Content;
         if (string.IsNullOrEmpty(content))

@@ -30,12 +30,29 @@ public sealed class ResourceApplier
     {
         var what = "applying " + obj.Describe();
         var before = await Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), what, cancellation).ConfigureAwait(false);
-        var after = await Guard(() => PatchAsync(obj, force, cancellation), what, cancellation).ConfigureAwait(false);
+        var (after, takenOver) = await Guard(() => PatchTakingOverAsync(obj, force, cancellation), what, cancellation).ConfigureAwait(false);
         var (afterSnapshot, resourceVersion) = Snapshot(after);
         var action = before is null ? MeshResourceAction.Created
             : JsonNode.DeepEquals(Snapshot(before).content, afterSnapshot) ? MeshResourceAction.Unchanged
             : MeshResourceAction.Configured;
-        return new MeshResourceResult(_cluster.Name, obj.Kind.Kind, obj.Namespace, obj.Name, action, resourceVersion);
+        return new MeshResourceResult(_cluster.Name, obj.Kind.Kind, obj.Namespace, obj.Name, action, resourceVersion) { OwnershipTaken = takenOver };
+    }
+
+    /// <summary>
+    /// Applies without force first, so fields someone else set are never overwritten silently: without
+    /// <paramref name="force"/> the conflict fails the apply (FieldConflict); with it, the apply is repeated with force and
+    /// the server's account of the conflict (managers and field paths, never values) is returned, for the user to be told.
+    /// </summary>
+    private async Task<(object after, string? takenOver)> PatchTakingOverAsync(KubeObject obj, bool force, CancellationToken cancellation)
+    {
+        try
+        {
+            return (await PatchAsync(obj, force: false, cancellation).ConfigureAwait(false), null);
+        }
+        catch (HttpOperationException ex) when (force && ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return (await PatchAsync(obj, force: true, cancellation).ConfigureAwait(false), KubeFailure.ServerMessage(ex).Replace("\n", " ", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>

@@ -33,5 +33,11 @@ public sealed class MeshResourceResult
 
     public string? ResourceVersion { get; }
 
+    /// <summary>
+    /// When -Force took fields over from another field manager: the server's account of the conflict (who set which
+    /// fields). Null when nothing was taken over.
+    /// </summary>
+    public string? OwnershipTaken { get; init; }
+
     public override string ToString() => $"{Cluster}: {Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name} {Action}";
 }
