@@ -38,7 +38,7 @@ public sealed class ApiCallHandler : DelegatingHandler
             {
                 response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException ex) when (IsDroppedConnection(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (IsDroppedConnection(ex) && !cancellationToken.IsCancellationRequested)
             {
                 if (attempt >= _policy.MaxAttempts)
                 {
@@ -71,9 +71,22 @@ public sealed class ApiCallHandler : DelegatingHandler
     public static bool IsTransient(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError
         or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
-    /// <summary>The connection failed before an answer came (refused, reset, closed early); a TLS failure is not one.</summary>
-    public static bool IsDroppedConnection(HttpRequestException ex)
+    /// <summary>
+    /// The connection failed before an answer came (refused, reset, closed early); a TLS failure is not one. Usually an
+    /// HttpRequestException; a connection reset just after it was made can also surface as a bare SocketException.
+    /// </summary>
+    public static bool IsDroppedConnection(Exception ex)
     {
+        if (ex is SocketException or IOException)
+        {
+            return true;
+        }
+
+        if (ex is not HttpRequestException request)
+        {
+            return false;
+        }
+
         for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
         {
             if (inner is AuthenticationException)
@@ -82,8 +95,8 @@ public sealed class ApiCallHandler : DelegatingHandler
             }
         }
 
-        return ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded
-            || ex.InnerException is IOException or SocketException;
+        return request.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded
+            || request.InnerException is IOException or SocketException;
     }
 
     private static string Reason(Exception ex)
