@@ -15,6 +15,7 @@ namespace OssmMultiCluster.Commands;
 public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 {
     private readonly List<MeshCluster> _clusters = new();
+    private readonly HashSet<MeshCluster> _failed = new();
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
@@ -118,12 +119,17 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         Deliver("Connecting clusters", plans, confirmed: true);
     }
 
-    /// <summary>Runs one step on every cluster concurrently; clusters that fail are reported and left out of the result.</summary>
+    /// <summary>
+    /// Runs one step on every cluster concurrently; clusters that fail are reported and left out of the result, and of
+    /// the later steps (a cluster that is down is reported once, not once per step).
+    /// </summary>
     private Dictionary<MeshCluster, T> Collect<T>(string activity, IReadOnlyList<MeshCluster> clusters, Func<MeshCluster, CancellationToken, Task<T>> step)
     {
         var collected = new Dictionary<MeshCluster, T>();
-        ForEachCluster(activity, clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, T)>>)(async ct => (c, await step(c, ct).ConfigureAwait(false))))).ToList(),
+        var working = clusters.Where(c => !_failed.Contains(c)).ToList();
+        ForEachCluster(activity, working.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, T)>>)(async ct => (c, await step(c, ct).ConfigureAwait(false))))).ToList(),
             pair => collected[pair.Item1] = pair.Item2);
+        _failed.UnionWith(working.Where(c => !collected.ContainsKey(c)));
         return collected;
     }
 }
