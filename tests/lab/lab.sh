@@ -6,6 +6,8 @@
 #   lab.sh start <dir> [--lb-hostname <cluster>]... [--no-crds <cluster>]... <cluster>...
 #   lab.sh stop <dir> [--purge]
 #   lab.sh stop-cluster <dir> <cluster>     (stops one cluster's processes, as a cluster that went down)
+#   lab.sh stop-apiserver <dir> <cluster>   (kills only its kube-apiserver: the cluster is down until start-apiserver)
+#   lab.sh start-apiserver <dir> <cluster>  (starts that kube-apiserver again, same port, certificates and data)
 #   lab.sh status <dir>
 #
 # start writes <dir>/<cluster>.kubeconfig per cluster and prints their paths; <dir>/<cluster>-nobody.kubeconfig
@@ -41,8 +43,20 @@ free_port() {
 start_daemon() { # name logfile command...
   local name=$1 logfile=$2
   shift 2
-  setsid "$@" >"$logfile" 2>&1 < /dev/null &
+  printf '%q ' "$@" > "$cdir/$name.cmd"
+  setsid "$@" >>"$logfile" 2>&1 < /dev/null &
   echo $! > "$cdir/$name.pid"
+}
+
+stop_daemon() { # cluster name
+  local pidfile=$dir/$1/$2.pid pid
+  [[ -f "$pidfile" ]] || return 0
+  pid=$(cat "$pidfile")
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 10))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$pidfile"
 }
 
 make_pki() {
@@ -73,6 +87,8 @@ wait_ready() { # kubeconfig seconds
 
 # The stand-in for a cloud load balancer: every LoadBalancer Service without an address gets one.
 lb_loop() { # kubeconfig cluster form index
+  # Runs for the cluster's life, through API server outages: a failing kubectl must not end it (set -e, pipefail).
+  set +e +o pipefail
   local kc=$1 cluster=$2 form=$3 index=$4 next=1
   while true; do
     kubectl --kubeconfig "$kc" get svc -A -o \
@@ -221,6 +237,18 @@ case "$command" in
       rm -f "$pidfile"
     done
     pkill -TERM -f -- "$dir/$1/" 2>/dev/null || true
+    ;;
+  stop-apiserver)
+    [[ $# -eq 1 ]] || die "usage: lab.sh stop-apiserver <dir> <cluster>"
+    stop_daemon "$1" kube-apiserver
+    ;;
+  start-apiserver)
+    [[ $# -eq 1 ]] || die "usage: lab.sh start-apiserver <dir> <cluster>"
+    cdir=$dir/$1
+    [[ -f "$cdir/kube-apiserver.cmd" ]] || die "$1: no kube-apiserver was started in $dir"
+    [[ ! -f "$cdir/kube-apiserver.pid" ]] || die "$1: kube-apiserver is running (stop-apiserver first)"
+    eval "start_daemon kube-apiserver \"\$cdir/kube-apiserver.log\" $(cat "$cdir/kube-apiserver.cmd")"
+    wait_ready "$dir/$1.kubeconfig" 60 || die "$1: kube-apiserver not ready in 60 s (see $cdir/kube-apiserver.log)"
     ;;
   status)
     for kc in "$dir"/*.kubeconfig; do

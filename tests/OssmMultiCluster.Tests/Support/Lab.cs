@@ -69,6 +69,12 @@ public sealed class LabFixture : IDisposable
 
     public void StopCluster(string cluster) => Script("stop-cluster", Directory, cluster);
 
+    /// <summary>Kills only the cluster's kube-apiserver: the cluster is down, its data stays.</summary>
+    public void StopApiServer(string cluster) => Script("stop-apiserver", Directory, cluster);
+
+    /// <summary>Starts the cluster's kube-apiserver again (same port, certificates, data) and waits until it is ready.</summary>
+    public void StartApiServer(string cluster) => Script("start-apiserver", Directory, cluster);
+
     public void Dispose() => Script("stop", Directory, "--purge");
 
     private static string Script(params string[] arguments)
