@@ -23,23 +23,31 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     /// Starts <paramref name="work"/> off the pipeline thread with this cmdlet listening to its API calls, and waits for
     /// it; Ctrl+C cancels it and stops the wait at once.
     /// </summary>
-    protected T Run<T>(Func<CancellationToken, Task<T>> work) => Await(Start(work));
+    /// <param name="activity">With an activity, the wait shows progress under that name.</param>
+    protected T Run<T>(Func<CancellationToken, Task<T>> work, string? activity = null) => Await(Start(work), activity);
 
-    /// <summary>Like <see cref="Run{T}(Func{CancellationToken, Task{T}})"/> for work without a result.</summary>
-    protected void Run(Func<CancellationToken, Task> work) => Await(Start(async ct =>
+    /// <summary>Like <see cref="Run{T}(Func{CancellationToken, Task{T}}, string?)"/> for work without a result.</summary>
+    protected void Run(Func<CancellationToken, Task> work, string? activity = null) => Await(Start(async ct =>
     {
         await work(ct).ConfigureAwait(false);
         return true;
-    }));
+    }), activity);
 
-    /// <summary>Waits for <paramref name="task"/> on the pipeline thread; Ctrl+C stops the wait at once.</summary>
-    protected T Await<T>(Task<T> task)
+    /// <summary>Waits for <paramref name="task"/> on the pipeline thread, with progress if given an activity; Ctrl+C stops the wait at once.</summary>
+    protected T Await<T>(Task<T> task, string? activity = null)
     {
+        var progress = activity is null ? null : new ProgressRecord(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (!task.Wait(Poll, Cancellation))
             {
                 WriteApiCalls();
+                if (progress is not null)
+                {
+                    progress.StatusDescription = $"{clock.Elapsed.TotalSeconds:0} s";
+                    WriteProgress(progress);
+                }
             }
         }
         catch (AggregateException)
@@ -53,6 +61,11 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         finally
         {
             WriteApiCalls();
+            if (progress is not null)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
         }
 
         try

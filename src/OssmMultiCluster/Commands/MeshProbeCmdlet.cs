@@ -58,13 +58,19 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
     {
         WriteVerbose($"Sending {Count} request(s) to {url} from pod {pod.Namespace}/{pod.Name}, container {pod.Container}, of cluster '{cluster.Name}'.");
         var probes = new List<MeshConnectivityProbe>();
+        var progress = new ProgressRecord(Math.Abs(url.GetHashCode()) % 100000, $"Sending requests to {url} from cluster '{cluster.Name}'", "Starting");
         for (var i = 1; i <= Count; i++)
         {
+            progress.StatusDescription = $"Request {i} of {Count}";
+            progress.PercentComplete = 100 * (i - 1) / Count;
+            WriteProgress(progress);
             var probe = Run(ct => tester.ProbeAsync(cluster, pod, url, i, Timeout, ct));
             probes.Add(probe);
             WriteObject(probe);
         }
 
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
         return probes;
     }
 }

@@ -140,7 +140,7 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
         {
             try
             {
-                WriteObject(Await(ca));
+                WriteObject(Await(ca, $"Issuing the intermediate CA of cluster '{cluster}'"));
             }
             catch (MeshException error)
             {

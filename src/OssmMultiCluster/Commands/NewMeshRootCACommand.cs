@@ -45,7 +45,7 @@ public sealed class NewMeshRootCACommand : MeshCmdlet
         };
         try
         {
-            WriteObject(Run(ct => new CertificateAuthorityService().CreateRootAsync(options, ct)));
+            WriteObject(Run(ct => new CertificateAuthorityService().CreateRootAsync(options, ct), $"Generating the root CA's {options.Key} key"));
         }
         catch (MeshException error)
         {

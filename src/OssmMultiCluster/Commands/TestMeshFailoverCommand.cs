@@ -75,7 +75,7 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
 
             WriteOutcome(Run(ct => Samples.RemoveAsync(RemoveFrom, sampleNamespace, Component, ct)));
             WriteVerbose($"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'.");
-            Run(ct => Task.Delay(Settle, ct));
+            Run(ct => Task.Delay(Settle, ct), $"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'");
 
             var probes = SendProbes(tester, From, pod, Url);
             var connectivity = ConnectivityTester.Summarize(From.Name, Url, probes, minClusters: 0);

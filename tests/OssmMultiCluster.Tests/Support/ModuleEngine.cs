@@ -37,6 +37,16 @@ public static class ModuleEngine
 
         using var ps = PowerShell.Create(runspace);
         ps.AddScript(script);
+        // Cmdlets update one ProgressRecord as they go: take each as it was when written.
+        var progress = new List<string>();
+        ps.Streams.Progress.DataAdded += (_, e) =>
+        {
+            var record = ps.Streams.Progress[e.Index];
+            lock (progress)
+            {
+                progress.Add($"{record.Activity}|{record.StatusDescription}|{record.RecordType}");
+            }
+        };
         Collection<PSObject> output = new();
         RuntimeException? terminating = null;
         try
@@ -55,6 +65,7 @@ public static class ModuleEngine
             Warnings = ps.Streams.Warning.Select(w => w.Message).ToList(),
             Verbose = ps.Streams.Verbose.Select(v => v.Message).ToList(),
             Information = ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(),
+            Progress = progress,
             Terminating = terminating,
         };
     }

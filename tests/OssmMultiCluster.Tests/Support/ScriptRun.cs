@@ -11,6 +11,9 @@ public sealed class ScriptRun
     public required IReadOnlyList<string> Verbose { get; init; }
     public required IReadOnlyList<string> Information { get; init; }
 
+    /// <summary>Progress records, as "activity|status|record type".</summary>
+    public IReadOnlyList<string> Progress { get; init; } = Array.Empty<string>();
+
     /// <summary>The terminating error, if the script stopped on one.</summary>
     public RuntimeException? Terminating { get; init; }
 
