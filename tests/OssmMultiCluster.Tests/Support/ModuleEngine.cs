@@ -22,19 +22,7 @@ public static class ModuleEngine
     /// <summary>Runs <paramref name="script"/> in a fresh runspace with the module imported.</summary>
     public static ScriptRun Run(string script, IDictionary<string, object?>? variables = null, bool importModule = true)
     {
-        var state = InitialSessionState.CreateDefault2();
-        if (importModule)
-        {
-            state.ImportPSModule(ModuleManifest);
-        }
-
-        using var runspace = RunspaceFactory.CreateRunspace(state);
-        runspace.Open();
-        foreach (var (name, value) in variables ?? new Dictionary<string, object?>())
-        {
-            runspace.SessionStateProxy.SetVariable(name, value);
-        }
-
+        using var runspace = OpenRunspace(variables, importModule);
         using var ps = PowerShell.Create(runspace);
         ps.AddScript(script);
         Collection<PSObject> output = new();
@@ -48,16 +36,40 @@ public static class ModuleEngine
             terminating = ex;
         }
 
-        return new ScriptRun
-        {
-            Output = output.ToList(),
-            Errors = ps.Streams.Error.ToList(),
-            Warnings = ps.Streams.Warning.Select(w => w.Message).ToList(),
-            Verbose = ps.Streams.Verbose.Select(v => v.Message).ToList(),
-            Information = ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(),
-            Terminating = terminating,
-        };
+        return Collect(ps, output, terminating);
     }
+
+    /// <summary>A fresh runspace with the module imported (unless not wanted) and <paramref name="variables"/> set.</summary>
+    public static Runspace OpenRunspace(IDictionary<string, object?>? variables = null, bool importModule = true)
+    {
+        var state = InitialSessionState.CreateDefault2();
+        if (importModule)
+        {
+            state.ImportPSModule(ModuleManifest);
+        }
+
+        var runspace = RunspaceFactory.CreateRunspace(state);
+        runspace.Open();
+        foreach (var (name, value) in variables ?? new Dictionary<string, object?>())
+        {
+            runspace.SessionStateProxy.SetVariable(name, value);
+        }
+
+        return runspace;
+    }
+
+    /// <summary>What <paramref name="ps"/> produced, stream by stream, once it has finished.</summary>
+    public static ScriptRun Collect(PowerShell ps, IEnumerable<PSObject> output, RuntimeException? terminating) => new()
+    {
+        Output = output.ToList(),
+        Errors = ps.Streams.Error.ToList(),
+        Warnings = ps.Streams.Warning.Select(w => w.Message).ToList(),
+        Verbose = ps.Streams.Verbose.Select(v => v.Message).ToList(),
+        Debug = ps.Streams.Debug.Select(d => d.Message).ToList(),
+        Information = ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(),
+        Progress = ps.Streams.Progress.Select(p => $"{p.Activity}: {p.StatusDescription} {p.CurrentOperation}").ToList(),
+        Terminating = terminating,
+    };
 
     private static string FindRepoRoot()
     {
