@@ -152,6 +152,15 @@ public sealed partial class SecretHygieneTests
         Assert.Contains(withSecrets, f => f.path.Contains("secret-istio-remote-secret-", StringComparison.Ordinal)
                                           && vault.Scanner.Scan(f.path, f.text).Any(s => s.Contains("token")));
 
+        // Where secrets were asked for, only the files meant for them hold them, and those are 0600.
+        foreach (var (path, text) in Tree(dir["cacerts"]).Concat(withSecrets))
+        {
+            var holdsSecret = Path.GetFileName(path).EndsWith("-key.pem", StringComparison.Ordinal) || Path.GetFileName(path).StartsWith("secret-", StringComparison.Ordinal);
+            Assert.True(holdsSecret == vault.Scanner.Scan(path, text).Count > 0, path);
+            Assert.Equal(holdsSecret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+                File.GetUnixFileMode(path));
+        }
+
         // Everything the module wrote, as text.
         var scanned = new List<(string where, string text)>();
         scanned.AddRange(run.Output.Select((o, i) => ($"output #{i}", o.ToString())));
