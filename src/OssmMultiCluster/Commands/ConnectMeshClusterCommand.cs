@@ -19,6 +19,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter]

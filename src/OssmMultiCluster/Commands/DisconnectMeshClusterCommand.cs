@@ -16,11 +16,13 @@ public sealed class DisconnectMeshClusterCommand : MeshCmdlet
     /// <summary>The cluster leaving the mesh.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(SingleMeshClusterCompleter))]
     public MeshCluster Cluster { get; set; } = null!;
 
     /// <summary>The clusters that stay.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] From { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter]

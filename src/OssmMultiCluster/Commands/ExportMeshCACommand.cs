@@ -16,6 +16,7 @@ public sealed class ExportMeshCACommand : MeshCmdlet
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(CertificateAuthorityCompleter))]
     public MeshCertificateAuthority[] InputObject { get; set; } = Array.Empty<MeshCertificateAuthority>();
 
     /// <summary>The folder to write root/ and the cluster folders into; created when missing.</summary>

@@ -29,6 +29,7 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
     /// <summary>Mesh cluster names, in the order of the kubeconfigs or contexts; default derived from the context.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContextNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Networks, in the same order; default &lt;name&gt;-network.</summary>

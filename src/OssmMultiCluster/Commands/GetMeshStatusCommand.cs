@@ -17,6 +17,7 @@ public sealed class GetMeshStatusCommand : MeshCmdlet
     /// <summary>Every cluster of the mesh.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter]

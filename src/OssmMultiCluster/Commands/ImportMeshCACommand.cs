@@ -43,6 +43,7 @@ public sealed class ImportMeshCACommand : MeshCmdlet
     /// <summary>The cluster of an intermediate; default: the L= of its subject, else its folder's name.</summary>
     [Parameter(ParameterSetName = FilesSet)]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string? ClusterName { get; set; }
 
     /// <summary>The password of encrypted key files.</summary>

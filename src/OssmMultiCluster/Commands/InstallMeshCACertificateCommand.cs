@@ -18,11 +18,13 @@ public sealed class InstallMeshCACertificateCommand : MeshInstallCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [Alias("InputObject")]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(CertificateAuthorityCompleter))]
     public MeshCertificateAuthority[] CertificateAuthority { get; set; } = Array.Empty<MeshCertificateAuthority>();
 
     /// <summary>The clusters, matched to the CAs by name; needed for CAs that do not carry their cluster (imported ones).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[]? Cluster { get; set; }
 
     /// <summary>The control plane's namespace.</summary>

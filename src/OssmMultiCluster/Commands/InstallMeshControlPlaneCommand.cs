@@ -18,6 +18,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     /// <summary>The mesh ID, the same on every cluster of the mesh.</summary>

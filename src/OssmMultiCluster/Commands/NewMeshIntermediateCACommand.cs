@@ -24,17 +24,20 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
 
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(RootCACompleter))]
     public MeshCertificateAuthority RootCA { get; set; } = null!;
 
     /// <summary>Cluster names, or objects with a Name property, from the pipeline.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string[] ClusterName { get; set; } = Array.Empty<string>();
 
     /// <summary>Clusters from Get-MeshCluster; each CA carries its cluster on to Install-MeshCACertificate.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ByCluster, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter]

@@ -16,6 +16,7 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter]

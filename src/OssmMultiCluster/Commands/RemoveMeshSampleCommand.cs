@@ -17,6 +17,7 @@ public sealed class RemoveMeshSampleCommand : MeshCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     [Parameter(Mandatory = true, Position = 1)]
@@ -25,6 +26,7 @@ public sealed class RemoveMeshSampleCommand : MeshCmdlet
     /// <summary>Remove only this component: its Service and the Deployments labelled app=&lt;component&gt;.</summary>
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    [ArgumentCompleter(typeof(SampleComponentCompleter))]
     public string? Component { get; set; }
 
     [Parameter]

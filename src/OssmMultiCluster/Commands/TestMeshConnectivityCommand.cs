@@ -16,6 +16,7 @@ public sealed class TestMeshConnectivityCommand : MeshProbeCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(SingleMeshClusterCompleter))]
     public MeshCluster From { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 1)]

@@ -17,11 +17,13 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
     /// <summary>The cluster whose client pod sends the requests.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(SingleMeshClusterCompleter))]
     public MeshCluster From { get; set; } = null!;
 
     /// <summary>The cluster the component is removed from.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(SingleMeshClusterCompleter))]
     public MeshCluster RemoveFrom { get; set; } = null!;
 
     [Parameter(Mandatory = true)]
@@ -30,6 +32,7 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
     /// <summary>The component to remove, e.g. productpage: its Service and the Deployments labelled app=&lt;component&gt;.</summary>
     [Parameter(Mandatory = true)]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    [ArgumentCompleter(typeof(SampleComponentCompleter))]
     public string Component { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true)]

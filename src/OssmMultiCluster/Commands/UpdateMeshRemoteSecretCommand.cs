@@ -18,11 +18,13 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
     /// <summary>Every cluster of the mesh.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
     /// <summary>The clusters whose tokens to rotate (by name); default all.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string[]? Source { get; set; }
 
     [Parameter]

@@ -1,3 +1,4 @@
+using System.Text;
 using k8s;
 using OssmMultiCluster.Model;
 using OssmMultiCluster.Pki;
@@ -36,18 +37,33 @@ public sealed class ManifestExporter
         return written;
     }
 
-    private static MeshFileAction Write(string path, string yaml, bool isSecret)
+    /// <summary>Test seam: called when a file has just been created, before any content is written to it.</summary>
+    internal Action<string>? AfterCreate { get; set; }
+
+    private MeshFileAction Write(string path, string yaml, bool isSecret)
     {
-        if (File.Exists(path) && File.ReadAllText(path) == yaml)
+        var existed = File.Exists(path);
+        if (existed && File.ReadAllText(path) == yaml)
         {
             return MeshFileAction.Unchanged;
         }
 
-        var existed = File.Exists(path);
-        // Written beside the target and moved into place, so a reader never sees half a manifest; secrets are
-        // created 0600 from the start.
+        if (isSecret)
+        {
+            // A Secret holds keys or tokens: it is written only to its own file, created 0600, never to a temporary
+            // file first. The file it replaces is removed first (it may have been created with a wider mode).
+            if (existed)
+            {
+                File.Delete(path);
+            }
+
+            SecureFile.CreateNew(path, Encoding.UTF8.GetBytes(yaml), SecureFile.OwnerOnly, AfterCreate);
+            return existed ? MeshFileAction.Overwritten : MeshFileAction.Created;
+        }
+
+        // Other manifests are written beside the target and moved into place, so a reader never sees half of one.
         var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        SecureFile.CreateNew(temporary, yaml, isSecret ? SecureFile.OwnerOnly : SecureFile.Readable);
+        SecureFile.CreateNew(temporary, Encoding.UTF8.GetBytes(yaml), SecureFile.Readable, AfterCreate);
         File.Move(temporary, path, overwrite: true);
         return existed ? MeshFileAction.Overwritten : MeshFileAction.Created;
     }

@@ -123,6 +123,14 @@ public static class Samples
         }
     }
 
+    /// <summary>The components of a sample (its services, each with deployments labelled app=&lt;component&gt;).</summary>
+    public static IReadOnlyList<string> Components(MeshSampleName sample) => sample switch
+    {
+        MeshSampleName.Bookinfo => new[] { "productpage", "details", "reviews", "ratings" },
+        MeshSampleName.Sleep => new[] { "sleep" },
+        _ => new[] { "helloworld" },
+    };
+
     /// <summary>What removing a sample (or one of its components, e.g. productpage) deletes.</summary>
     public static async Task<InstallOutcome> RemoveAsync(MeshCluster cluster, string ns, string? component, CancellationToken cancellation)
     {

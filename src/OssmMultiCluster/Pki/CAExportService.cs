@@ -5,8 +5,8 @@ namespace OssmMultiCluster.Pki;
 
 /// <summary>
 /// Writes CAs in the walkthrough's layout: root/root-cert.pem and root-key.pem; &lt;cluster&gt;/ca-cert.pem, ca-key.pem,
-/// root-cert.pem and cert-chain.pem. All of an export is staged beside the target and moved into place only when
-/// every file was written, and rolled back if a move fails: an export is whole or absent.
+/// root-cert.pem and cert-chain.pem. Conflicts are found before anything is written, and a write that fails rolls
+/// back what the export wrote: an export is whole or absent. Keys are only ever written to their own final file.
 /// </summary>
 public sealed class CAExportService
 {
@@ -18,8 +18,11 @@ public sealed class CAExportService
         public UnixFileMode Mode => IsPrivateKey ? SecureFile.OwnerOnly : SecureFile.Readable;
     }
 
-    /// <summary>Test seam: called before each file is moved into place, so a test can make a move fail.</summary>
-    internal Action<string>? BeforeMove { get; set; }
+    /// <summary>Test seam: called before each file is written, so a test can make a write fail.</summary>
+    internal Action<string>? BeforeWrite { get; set; }
+
+    /// <summary>Test seam: called when a file has just been created, before any content is written to it.</summary>
+    internal Action<string>? AfterCreate { get; set; }
 
     /// <summary>
     /// The files exporting <paramref name="authorities"/> produces. The root's key is written only when the root
@@ -89,68 +92,62 @@ public sealed class CAExportService
         return actions.Select(a => new MeshExportedFile(a.file.Folder, Path.Combine(target, a.file.RelativePath), a.file.IsPrivateKey, a.action)).ToList();
     }
 
+    /// <summary>
+    /// Writes each file straight to its final path, created with its mode (key files 0600, O_EXCL): key material is
+    /// never staged in another file. A file being replaced is held in memory, not moved aside, and written back if a
+    /// later file fails; files and folders this export created are removed again.
+    /// </summary>
     private void Commit(string target, IReadOnlyList<PlannedFile> files)
     {
         var createdDirectories = new List<string>();
-        EnsureDirectory(target, createdDirectories);
-        var staging = Path.Combine(target, $".ossm-export-{Guid.NewGuid():N}");
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(staging);
-        }
-        else
-        {
-            Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        var moved = new List<(string targetPath, string? backup)>();
+        var written = new List<WrittenFile>();
         try
         {
-            var staged = new List<(PlannedFile file, string stagedPath)>();
-            for (var i = 0; i < files.Count; i++)
+            EnsureDirectory(target, createdDirectories);
+            foreach (var file in files)
             {
-                var stagedPath = Path.Combine(staging, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                SecureFile.CreateNew(stagedPath, files[i].Content, files[i].Mode);
-                staged.Add((files[i], stagedPath));
-            }
-
-            foreach (var (file, stagedPath) in staged)
-            {
-                var targetPath = Path.Combine(target, file.RelativePath);
-                EnsureDirectory(Path.GetDirectoryName(targetPath)!, createdDirectories);
-                BeforeMove?.Invoke(targetPath);
-                string? backup = null;
-                if (File.Exists(targetPath))
+                var path = Path.Combine(target, file.RelativePath);
+                EnsureDirectory(Path.GetDirectoryName(path)!, createdDirectories);
+                BeforeWrite?.Invoke(path);
+                var entry = new WrittenFile(path);
+                if (File.Exists(path))
                 {
-                    backup = stagedPath + ".previous";
-                    File.Move(targetPath, backup);
+                    entry.Previous = File.ReadAllBytes(path);
+                    entry.PreviousMode = OperatingSystem.IsWindows() ? file.Mode : File.GetUnixFileMode(path);
                 }
 
-                moved.Add((targetPath, backup));
-                File.Move(stagedPath, targetPath);
+                written.Add(entry);
+                if (entry.Previous is not null)
+                {
+                    File.Delete(path);
+                }
+
+                SecureFile.CreateNew(path, Encoding.ASCII.GetBytes(file.Content), file.Mode, AfterCreate);
+                entry.Created = true;
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or MeshException)
         {
-            RollBack(moved, createdDirectories);
+            RollBack(written, createdDirectories);
             throw new MeshException("ExportFailed", MeshErrorKind.WriteError,
                 $"Export to '{target}' failed and was rolled back: {ex.Message}", target,
                 "Check that the folder is writable and has space, then run Export-MeshCA again.", ex);
         }
-        finally
-        {
-            Directory.Delete(staging, recursive: true);
-        }
     }
 
-    private static void RollBack(List<(string targetPath, string? backup)> moved, List<string> createdDirectories)
+    private static void RollBack(List<WrittenFile> written, List<string> createdDirectories)
     {
-        for (var i = moved.Count - 1; i >= 0; i--)
+        for (var i = written.Count - 1; i >= 0; i--)
         {
-            var (targetPath, backup) = moved[i];
-            File.Delete(targetPath);
-            if (backup is not null)
+            var entry = written[i];
+            if (entry.Created)
             {
-                File.Move(backup, targetPath);
+                File.Delete(entry.Path);
+            }
+
+            if (entry.Previous is not null && !File.Exists(entry.Path))
+            {
+                SecureFile.CreateNew(entry.Path, entry.Previous, entry.PreviousMode);
             }
         }
 
@@ -161,6 +158,20 @@ public sealed class CAExportService
                 Directory.Delete(createdDirectories[i]);
             }
         }
+    }
+
+    /// <summary>One file of a commit: whether it was created yet, and what it replaced (for the rollback).</summary>
+    private sealed class WrittenFile
+    {
+        public WrittenFile(string path) => Path = path;
+
+        public string Path { get; }
+
+        public bool Created { get; set; }
+
+        public byte[]? Previous { get; set; }
+
+        public UnixFileMode PreviousMode { get; set; }
     }
 
     private static void EnsureDirectory(string directory, List<string> created)

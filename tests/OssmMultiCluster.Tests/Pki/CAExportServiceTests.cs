@@ -38,7 +38,7 @@ public sealed class CAExportServiceTests : IClassFixture<PkiTestData>
         Assert.Equal(SecureFile.OwnerOnly, File.GetUnixFileMode(dir["cacerts/west/ca-key.pem"]));
         Assert.Equal(SecureFile.Readable, File.GetUnixFileMode(dir["cacerts/west/ca-cert.pem"]));
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(dir["cacerts/west/ca-key.pem"]));
-        Assert.Empty(Directory.GetDirectories(dir["cacerts"], ".ossm-export-*"));
+        Assert.Equal(new[] { "east", "root", "west" }, Directory.GetFileSystemEntries(dir["cacerts"]).Select(Path.GetFileName).Order());
     }
 
     [Fact]
@@ -87,18 +87,20 @@ public sealed class CAExportServiceTests : IClassFixture<PkiTestData>
     }
 
     [Fact]
-    public void A_failure_while_moving_files_into_place_rolls_everything_back()
+    public void A_failure_while_writing_rolls_everything_back_to_the_files_and_modes_that_were_there()
     {
         using var dir = new TempDir();
         var service = new CAExportService();
         service.Export(dir.Path, service.Plan(new[] { _data.West }), force: false);
-        var original = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
+        File.SetUnixFileMode(dir["west/ca-cert.pem"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var original = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).ToDictionary(f => f, f => (File.ReadAllText(f), File.GetUnixFileMode(f)));
 
         var other = _data.Issue("west");
-        var moves = 0;
-        service.BeforeMove = path =>
+        var writes = 0;
+        service.BeforeWrite = path =>
         {
-            if (++moves == 7)
+            // The 7th of 8 writes: the west files are replaced and most of east is written by then.
+            if (++writes == 7)
             {
                 throw new IOException("disk full (simulated)");
             }
@@ -107,10 +109,10 @@ public sealed class CAExportServiceTests : IClassFixture<PkiTestData>
         Assert.Equal("ExportFailed", error.ErrorId);
         Assert.Contains("rolled back", error.Message);
 
-        var after = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
+        Assert.Equal(7, writes);
+        var after = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).ToDictionary(f => f, f => (File.ReadAllText(f), File.GetUnixFileMode(f)));
         Assert.Equal(original, after);
         Assert.False(Directory.Exists(dir["east"]));
-        Assert.Empty(Directory.GetDirectories(dir.Path, ".ossm-export-*"));
     }
 
     [Fact]
@@ -132,5 +134,63 @@ public sealed class CAExportServiceTests : IClassFixture<PkiTestData>
         var error = Assert.Throws<MeshException>(() => service.Export(dir.Path, service.Plan(All), force: true));
         Assert.Equal("ExportPathIsFolder", error.ErrorId);
         Assert.False(Directory.Exists(dir["root"]));
+    }
+
+    [Fact]
+    public void Every_file_has_its_final_mode_from_the_moment_it_is_created_before_any_content()
+    {
+        using var dir = new TempDir();
+        var service = new CAExportService();
+        var created = new List<(string file, UnixFileMode mode, long length)>();
+        service.AfterCreate = path => created.Add((Path.GetRelativePath(dir.Path, path), File.GetUnixFileMode(path), new FileInfo(path).Length));
+        service.Export(dir.Path, service.Plan(All), force: false);
+        service.Export(dir.Path, service.Plan(new[] { _data.Issue("west") }), force: true);
+
+        var expected = new[] { "root/root-cert.pem", "root/root-key.pem" }
+            .Concat(new[] { "west", "east" }.SelectMany(c => ClusterFiles.Select(f => $"{c}/{f}")))
+            .Concat(new[] { "west/ca-cert.pem", "west/ca-key.pem", "west/cert-chain.pem" })
+            .Select(f => (f, f.EndsWith("-key.pem", StringComparison.Ordinal) ? SecureFile.OwnerOnly : SecureFile.Readable, 0L));
+        Assert.Equal(expected.Order(), created.Order());
+        Assert.All(created, c => Assert.Equal(c.mode, File.GetUnixFileMode(dir[c.file])));
+    }
+
+    [Fact]
+    public void No_file_but_the_final_key_files_ever_holds_a_key_even_through_a_rollback()
+    {
+        var since = DateTime.UtcNow.AddSeconds(-2);
+        using var dir = new TempDir();
+        foreach (var folder in new[] { "root", "west", "east" })
+        {
+            Directory.CreateDirectory(dir[folder]);
+        }
+
+        var (west, east, westAgain) = (_data.Issue("west"), _data.Issue("east"), _data.Issue("west"));
+        var service = new CAExportService();
+        using (var log = new FileCreationLog(dir.Path))
+        {
+            service.Export(dir.Path, service.Plan(new[] { _data.Root, west, east }), force: false);
+            var writes = 0;
+            service.BeforeWrite = _ =>
+            {
+                if (++writes == 3)
+                {
+                    throw new IOException("disk full (simulated)");
+                }
+            };
+            Assert.Equal("ExportFailed", Assert.Throws<MeshException>(() => service.Export(dir.Path, service.Plan(new[] { westAgain }), force: true)).ErrorId);
+            service.BeforeWrite = null;
+            service.Export(dir.Path, service.Plan(new[] { westAgain }), force: true);
+
+            var finalFiles = service.Plan(new[] { _data.Root, westAgain, east }).Select(f => f.RelativePath).ToHashSet();
+            Assert.All(log.Created(), path => Assert.Contains(path, finalFiles));
+        }
+
+        // Every file written anywhere under the temporary folder since the test began (the export is there too), searched
+        // for a line of each key's private part (the PEM's end: the CRT parameters, which no certificate holds).
+        string Holding(MeshCertificateAuthority ca) => PkiFormat.ToPem(ca.PrivateKey!).Split('\n')[^4];
+        Assert.Equal(new[] { dir["root/root-key.pem"] }, FileCreationLog.FilesContaining(Path.GetTempPath(), Holding(_data.Root), since));
+        Assert.Equal(new[] { dir["west/ca-key.pem"] }, FileCreationLog.FilesContaining(Path.GetTempPath(), Holding(westAgain), since));
+        Assert.Equal(new[] { dir["east/ca-key.pem"] }, FileCreationLog.FilesContaining(Path.GetTempPath(), Holding(east), since));
+        Assert.Empty(FileCreationLog.FilesContaining(Path.GetTempPath(), Holding(west), since));
     }
 }

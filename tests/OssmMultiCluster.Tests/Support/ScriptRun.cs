@@ -9,10 +9,11 @@ public sealed class ScriptRun
     public required IReadOnlyList<ErrorRecord> Errors { get; init; }
     public required IReadOnlyList<string> Warnings { get; init; }
     public required IReadOnlyList<string> Verbose { get; init; }
+    public required IReadOnlyList<string> Debug { get; init; }
     public required IReadOnlyList<string> Information { get; init; }
 
-    /// <summary>Progress records, as "activity|status|record type".</summary>
-    public IReadOnlyList<string> Progress { get; init; } = Array.Empty<string>();
+    /// <summary>Progress records, as "activity|status operation|record type".</summary>
+    public required IReadOnlyList<string> Progress { get; init; }
 
     /// <summary>The terminating error, if the script stopped on one.</summary>
     public RuntimeException? Terminating { get; init; }
@@ -24,7 +25,7 @@ public sealed class ScriptRun
     /// <summary>All text any stream carried, for scanning for secrets.</summary>
     public string AllText => string.Join("\n", Output.Select(o => o?.ToString() ?? string.Empty)
         .Concat(Errors.Select(e => e.ToString() + " " + e.ErrorDetails?.RecommendedAction))
-        .Concat(Warnings).Concat(Verbose).Concat(Information)
+        .Concat(Warnings).Concat(Verbose).Concat(Debug).Concat(Information).Concat(Progress)
         .Concat(Terminating is null ? Array.Empty<string>() : new[] { Terminating.Message }));
 
     public void AssertNoErrors()
