@@ -38,7 +38,7 @@
             Tags         = @('ServiceMesh', 'Istio', 'OpenShift', 'OSSM', 'Kubernetes', 'MultiCluster', 'PKI', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ProjectUri   = 'https://github.com/ossm-multicluster/OssmMultiCluster'
-            ReleaseNotes = 'Mesh PKI, cluster handles, CA secrets, OSSM 2.6 and OSSM 3 control planes, east-west gateways, GitOps export, remote secrets, Connect/Disconnect, token rotation, status checks.'
+            ReleaseNotes = 'Mesh PKI, cluster handles, CA secrets, OSSM 2.6 and OSSM 3 control planes, east-west gateways, GitOps export, remote secrets, Connect/Disconnect, token rotation, status checks, failover and connectivity checks, tab completion.'
         }
     }
 }

@@ -4,10 +4,14 @@
 .DESCRIPTION
     Build   : dotnet build; the importable module lands in out/OssmMultiCluster.
     Test    : dotnet test (unit tests, engine tests through PowerShell 7.6).
-    Package : a versioned module folder out/package/OssmMultiCluster/<version> and a zip of it, ready for Publish-Module.
+    Package : the module as PowerShellGet packages it (tools/OssmMultiCluster.Packager): a versioned module folder
+              out/package/OssmMultiCluster/<version> (Publish-Module -Path) and out/package/OssmMultiCluster.<version>.nupkg
+              (Publish-PSResource -NupkgPath), its nuspec made from the manifest with PSModule/PSCmdlet_/PSCommand_ tags.
     Demo    : the whole walkthrough as one pipeline on a local lab of two clusters (examples/lab-mesh.ps1).
 .EXAMPLE
     ./build.ps1 -Task Build, Test
+.EXAMPLE
+    ./build.ps1 -Task Package; Publish-PSResource -NupkgPath ./out/package/OssmMultiCluster.0.1.0.nupkg -Repository PSGallery -ApiKey $key
 #>
 [CmdletBinding()]
 param(
@@ -39,15 +43,9 @@ function Invoke-Test {
 }
 
 function Invoke-Package {
-    $manifest = Test-ModuleManifest -Path (Join-Path $moduleOut 'OssmMultiCluster.psd1')
-    $target = Join-Path $root "out/package/OssmMultiCluster/$($manifest.Version)"
-    if (Test-Path $target) { Remove-Item -Recurse -Force $target }
-    $null = New-Item -ItemType Directory -Path $target
-    Copy-Item -Path (Join-Path $moduleOut '*') -Destination $target -Recurse
-    $zip = Join-Path $root "out/package/OssmMultiCluster-$($manifest.Version).zip"
-    if (Test-Path $zip) { Remove-Item -Force $zip }
-    [IO.Compression.ZipFile]::CreateFromDirectory($target, $zip)
-    Write-Host "Packaged $target and $zip"
+    # The packager builds the module folder first (project reference), then reads the manifest with Test-ModuleManifest.
+    Invoke-DotNet run --project (Join-Path $root 'tools/OssmMultiCluster.Packager') -c $Configuration -- `
+        --module $moduleOut --output (Join-Path $root 'out/package')
 }
 
 function Invoke-Demo {

@@ -70,13 +70,16 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
             return;
         }
 
+        IReadOnlyList<KubeObject>? restore = null;
+        var removed = false;
         try
         {
             var tester = CreateTester(Url);
-            var restore = NoRestore ? null : RestoreObjects(sampleNamespace);
+            restore = NoRestore ? null : RestoreObjects(sampleNamespace);
             var pod = FindClientPod(From);
 
             WriteOutcome(Run(ct => Samples.RemoveAsync(RemoveFrom, sampleNamespace, Component, ct)));
+            removed = true;
             WriteVerbose($"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'.");
             Run(ct => Task.Delay(Settle, ct), $"Waiting {Settle.TotalSeconds:0} s for the mesh to notice that {Component} left cluster '{RemoveFrom.Name}'");
 
@@ -85,7 +88,9 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
             WriteObject(connectivity);
             if (restore is not null)
             {
-                WriteOutcome(Run(ct => ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, ct)));
+                var restored = Run(ct => ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, ct));
+                removed = false;
+                WriteOutcome(restored);
             }
 
             var passed = connectivity.Succeeded == connectivity.Requests;
@@ -96,7 +101,43 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
         }
         catch (MeshException error)
         {
+            if (removed && restore is not null)
+            {
+                // The check failed after the removal: restore anyway, then report why it failed.
+                try
+                {
+                    WriteOutcome(Run(ct => ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, ct)));
+                }
+                catch (MeshException restoreError)
+                {
+                    WriteMeshError(restoreError);
+                }
+            }
+
             ThrowMeshError(error);
+        }
+        catch (PipelineStoppedException) when (removed && restore is not null)
+        {
+            RestoreWhileStopping(restore);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ctrl+C after the component was removed: put it back before stopping, as the command promised, so a stopped
+    /// failover test does not leave the sample broken. Nothing can be written any more; the restore gets its own
+    /// short deadline since the command's cancellation has fired.
+    /// </summary>
+    private void RestoreWhileStopping(IReadOnlyList<KubeObject> restore)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, deadline.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
+        {
+            // The stop goes on; the component is then missing, as 'Install-MeshSample' or a re-run would tell.
         }
     }
 

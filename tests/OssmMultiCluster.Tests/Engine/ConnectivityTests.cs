@@ -42,48 +42,7 @@ public sealed class ConnectivityTests
 
     private Dictionary<string, object?> Vars(params (string, object?)[] extra) => _lab.Variables(extra);
 
-    /// <summary>A pod with the sidecar first, then the client container; <paramref name="ready"/> patches its status as a kubelet would.</summary>
-    private void Pod(string ns, string name, string app, bool? ready)
-    {
-        using var dir = new TempDir();
-        File.WriteAllText(dir["pod.yaml"], $"""
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: {name}
-              namespace: {ns}
-              labels: {"{"} app: {app} {"}"}
-            spec:
-              automountServiceAccountToken: false
-              containers:
-              - name: istio-proxy
-                image: registry.redhat.io/openshift-service-mesh/proxyv2-rhel8
-              - name: sleep
-                image: curlimages/curl
-            """);
-        _lab.TryKubectl("west", "create", "namespace", ns);
-        // The namespace's default service account comes from the controller manager a moment after the namespace.
-        for (var attempt = 0; ; attempt++)
-        {
-            var (code, output) = _lab.TryKubectl("west", "apply", "-f", dir["pod.yaml"]);
-            if (code == 0)
-            {
-                break;
-            }
-
-            Assert.True(attempt < 50 && output.Contains("serviceaccount", StringComparison.OrdinalIgnoreCase), output);
-            Thread.Sleep(200);
-        }
-
-        if (ready is { } allReady)
-        {
-            var statuses = string.Join(",", new[] { "istio-proxy", "sleep" }.Select(c =>
-                "{\"name\":\"" + c + "\",\"ready\":" + (allReady || c == "istio-proxy" ? "true" : "false") +
-                ",\"restartCount\":0,\"image\":\"x\",\"imageID\":\"\",\"state\":{\"running\":{\"startedAt\":\"2026-01-01T00:00:00Z\"}}}"));
-            _lab.Kubectl("west", "-n", ns, "patch", "pod", name, "--subresource=status", "--type=merge", "-p",
-                "{\"status\":{\"phase\":\"Running\",\"containerStatuses\":[" + statuses + "]}}");
-        }
-    }
+    private void Pod(string ns, string name, string app, bool? ready) => _lab.ClientPod("west", ns, name, app, ready);
 
     [Fact]
     public void Test_MeshFailover_removes_the_component_proves_it_is_still_served_and_restores_it()
@@ -113,6 +72,41 @@ public sealed class ConnectivityTests
         }, run.Output.Select(o => o.ToString()));
         Assert.Equal(0, _lab.TryKubectl("west", "-n", "failover-hw", "get", "deployment", "helloworld-v2").code);
         Assert.NotEqual(0, _lab.TryKubectl("west", "-n", "failover-hw", "get", "deployment", "helloworld-v1").code);
+    }
+
+    [Fact]
+    public void Test_MeshFailover_that_cannot_send_its_requests_restores_the_component_before_reporting_why()
+    {
+        Pod("conn-failover-nocurl", "sleep-0", "sleep", ready: true);
+        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml");
+        var run = ModuleEngine.Run("""
+            class NoCurlPodExec : OssmMultiCluster.Mesh.Connectivity.IPodExec {
+                [System.Threading.Tasks.Task[OssmMultiCluster.Mesh.Connectivity.PodExecResult]] ExecAsync(
+                    [OssmMultiCluster.Model.MeshCluster] $cluster, [string] $ns, [string] $pod, [string] $container,
+                    [System.Collections.Generic.IReadOnlyList[string]] $command, [System.Threading.CancellationToken] $ct) {
+                    return [System.Threading.Tasks.Task]::FromResult([OssmMultiCluster.Mesh.Connectivity.PodExecResult]::new('', 'exec: "curl": executable file not found in $PATH', 127))
+                }
+            }
+            $seam = [OssmMultiCluster.Mesh.Connectivity.ConnectivityTester].GetProperty('PodExecFactory', [System.Reflection.BindingFlags]'NonPublic,Static')
+            $realExec = $seam.GetValue($null)
+            $stub = [NoCurlPodExec]::new()
+            $c = Get-MeshCluster -Kubeconfig $west
+            $null = $c | Install-MeshSample -Name Helloworld -Version v2 -Path $manifest -Namespace failover-nocurl
+            $seam.SetValue($null, [Func[OssmMultiCluster.Mesh.Connectivity.IPodExec]]{ $stub }.GetNewClosure())
+            try {
+                Test-MeshFailover -From $c -RemoveFrom $c -Sample Helloworld -Component helloworld -SampleNamespace failover-nocurl -Version v2 `
+                    -Path $manifest -Namespace conn-failover-nocurl -Url helloworld.failover-nocurl:5000/hello -Count 2 -Settle 0 -Confirm:$false |
+                    ForEach-Object { "$($_.Kind)|$($_.Name)|$($_.Action)" }
+            }
+            finally { $seam.SetValue($null, $realExec) }
+            """, Vars(("manifest", manifest)));
+        Assert.Equal(new[]
+        {
+            "Service|helloworld|Deleted", "Deployment|helloworld-v2|Deleted",
+            "Namespace|failover-nocurl|Unchanged", "Service|helloworld|Created", "Deployment|helloworld-v2|Created",
+        }, run.Output.Select(o => o.ToString()));
+        Assert.Equal("CurlMissing,OssmMultiCluster.Commands.TestMeshFailoverCommand", Assert.Single(run.Errors).FullyQualifiedErrorId);
+        Assert.Equal(0, _lab.TryKubectl("west", "-n", "failover-nocurl", "get", "deployment", "helloworld-v2").code);
     }
 
     [Fact]

@@ -75,6 +75,54 @@ public sealed class LabFixture : IDisposable
     /// <summary>Starts the cluster's kube-apiserver again (same port, certificates, data) and waits until it is ready.</summary>
     public void StartApiServer(string cluster) => Script("start-apiserver", Directory, cluster);
 
+    /// <summary>
+    /// A client pod (sidecar first, then the client container) in <paramref name="ns"/>, created if need be with its
+    /// namespace; <paramref name="ready"/> patches its status as a kubelet would (true: Running and ready; false:
+    /// Running, client not ready; null: left Pending).
+    /// </summary>
+    public void ClientPod(string cluster, string ns, string name, string app, bool? ready)
+    {
+        using var dir = new TempDir();
+        var manifest = dir["pod.yaml"];
+        File.WriteAllText(manifest, $"""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: {name}
+              namespace: {ns}
+              labels: {"{"} app: {app} {"}"}
+            spec:
+              automountServiceAccountToken: false
+              containers:
+              - name: istio-proxy
+                image: registry.redhat.io/openshift-service-mesh/proxyv2-rhel8
+              - name: sleep
+                image: curlimages/curl
+            """);
+        TryKubectl(cluster, "create", "namespace", ns);
+        // The namespace's default service account comes from the controller manager a moment after the namespace.
+        for (var attempt = 0; ; attempt++)
+        {
+            var (code, output) = TryKubectl(cluster, "apply", "-f", manifest);
+            if (code == 0)
+            {
+                break;
+            }
+
+            Assert.True(attempt < 50 && output.Contains("serviceaccount", StringComparison.OrdinalIgnoreCase), output);
+            Thread.Sleep(200);
+        }
+
+        if (ready is { } allReady)
+        {
+            var statuses = string.Join(",", new[] { "istio-proxy", "sleep" }.Select(c =>
+                "{\"name\":\"" + c + "\",\"ready\":" + (allReady || c == "istio-proxy" ? "true" : "false") +
+                ",\"restartCount\":0,\"image\":\"x\",\"imageID\":\"\",\"state\":{\"running\":{\"startedAt\":\"2026-01-01T00:00:00Z\"}}}"));
+            Kubectl(cluster, "-n", ns, "patch", "pod", name, "--subresource=status", "--type=merge", "-p",
+                "{\"status\":{\"phase\":\"Running\",\"containerStatuses\":[" + statuses + "]}}");
+        }
+    }
+
     public void Dispose() => Script("stop", Directory, "--purge");
 
     private static string Script(params string[] arguments)
