@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using k8s;
-using k8s.Exceptions;
 using k8s.KubeConfigModels;
 using OssmMultiCluster.Model;
 
@@ -25,6 +24,19 @@ public sealed partial class ClusterResolver
     public IReadOnlyList<MeshCluster> Resolve(ClusterSelection selection)
     {
         var sources = Sources(selection.Kubeconfigs);
+        try
+        {
+            return Resolve(sources, selection);
+        }
+        catch (MeshException error) when (sources.SelectMany(s => KubeconfigFile.Secrets(s.Config)).Distinct().ToList() is { Count: > 0 } secrets)
+        {
+            // A misplaced credential (a token where the context name belongs) would otherwise be quoted as a name.
+            throw KubeconfigFile.Redacted(error, secrets);
+        }
+    }
+
+    private static List<MeshCluster> Resolve(List<Source> sources, ClusterSelection selection)
+    {
         var targets = Pair(sources, selection.Contexts);
         if (selection.Names is { } names && names.Count != targets.Count)
         {
@@ -63,14 +75,14 @@ public sealed partial class ClusterResolver
     {
         if (kubeconfigs is { Count: > 0 })
         {
-            return kubeconfigs.Select(path => new Source(path, Load(new[] { path }))).ToList();
+            return kubeconfigs.Select(path => new Source(path, KubeconfigFile.Load(new[] { path }))).ToList();
         }
 
         var fromEnvironment = _environment("KUBECONFIG");
         var paths = string.IsNullOrEmpty(fromEnvironment)
             ? new[] { Path.Combine(_home, ".kube", "config") }
             : fromEnvironment.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        return new List<Source> { new(string.Join(Path.PathSeparator, paths), Load(paths)) };
+        return new List<Source> { new(string.Join(Path.PathSeparator, paths), KubeconfigFile.Load(paths)) };
     }
 
     private static List<(Source source, string context)> Pair(List<Source> sources, IReadOnlyList<string>? contexts)
@@ -94,50 +106,6 @@ public sealed partial class ClusterResolver
 
         return sources.Zip(contexts, (s, c) => (s, RequireContext(s, c))).ToList();
     }
-
-    private static K8SConfiguration Load(IReadOnlyList<string> paths)
-    {
-        K8SConfiguration? merged = null;
-        foreach (var path in paths)
-        {
-            if (!File.Exists(path))
-            {
-                throw new MeshException("KubeconfigNotFound", MeshErrorKind.ObjectNotFound, $"Kubeconfig '{path}' does not exist.", path,
-                    "Check the path given to -Kubeconfig (or in $env:KUBECONFIG); 'oc login' or your cloud's CLI writes one.");
-            }
-
-            K8SConfiguration config;
-            try
-            {
-                config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(path), useRelativePaths: true);
-            }
-            catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException or InvalidOperationException or NullReferenceException)
-            {
-                throw new MeshException("KubeconfigInvalid", MeshErrorKind.InvalidData,
-                    $"Kubeconfig '{path}' cannot be read: {FirstLine(ex.Message)}", path,
-                    "Check the file with 'kubectl config view --kubeconfig <file>'.", ex);
-            }
-
-            merged = merged is null ? config : Merge(merged, config);
-        }
-
-        return merged!;
-    }
-
-    /// <summary>kubectl's merge rule: the first file to define a name wins; the first current-context wins.</summary>
-    private static K8SConfiguration Merge(K8SConfiguration first, K8SConfiguration second) => new()
-    {
-        ApiVersion = first.ApiVersion,
-        Kind = first.Kind,
-        CurrentContext = string.IsNullOrEmpty(first.CurrentContext) ? second.CurrentContext : first.CurrentContext,
-        Contexts = (first.Contexts ?? Enumerable.Empty<Context>()).Concat((second.Contexts ?? Enumerable.Empty<Context>())
-            .Where(c => first.Contexts?.All(f => f.Name != c.Name) ?? true)).ToList(),
-        Clusters = (first.Clusters ?? Enumerable.Empty<Cluster>()).Concat((second.Clusters ?? Enumerable.Empty<Cluster>())
-            .Where(c => first.Clusters?.All(f => f.Name != c.Name) ?? true)).ToList(),
-        Users = (first.Users ?? Enumerable.Empty<User>()).Concat((second.Users ?? Enumerable.Empty<User>())
-            .Where(u => first.Users?.All(f => f.Name != u.Name) ?? true)).ToList(),
-        FileName = first.FileName,
-    };
 
     private static string CurrentContext(Source source)
     {
@@ -189,7 +157,7 @@ public sealed partial class ClusterResolver
         {
             configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(source.Config, context);
         }
-        catch (Exception ex) when (ex is KubeConfigException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ParserFailure.IsRefusal(ex))
         {
             throw new MeshException("KubeconfigInvalid", MeshErrorKind.InvalidData,
                 $"Context '{context}' in '{source.Path}' cannot be used: {FirstLine(ex.Message)}", source.Path,
@@ -198,9 +166,29 @@ public sealed partial class ClusterResolver
 
         configuration.SkipTlsVerify = false;
         configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        CheckClient(configuration, context, source.Path);
         var authority = configuration.SslCaCerts is { Count: > 0 } cas ? new X509Certificate2(cas[0].RawData) : null;
         var bundle = configuration.SslCaCerts is { Count: > 0 } all ? string.Concat(all.Select(c => c.ExportCertificatePem() + "\n")) : null;
         return new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User, bundle);
+    }
+
+    /// <summary>
+    /// Makes a client once, as the first cmdlet to contact the cluster will: it decodes the client certificate and key and
+    /// the server URL, so a bad one is a KubeconfigInvalid here rather than a failure inside that cmdlet. Nothing is sent.
+    /// </summary>
+    private static void CheckClient(KubernetesClientConfiguration configuration, string context, string path)
+    {
+        try
+        {
+            using var client = new Kubernetes(configuration);
+        }
+        catch (Exception ex) when (ParserFailure.IsRefusal(ex))
+        {
+            // Neither the parser's message nor its exception: they can quote the key.
+            throw new MeshException("KubeconfigInvalid", MeshErrorKind.InvalidData,
+                $"The client certificate or key of context '{context}' in '{path}' does not decode ({ex.GetType().Name}).", path,
+                "Log in again ('oc login'), or check client-certificate-data and client-key-data ('kubectl config view --raw --minify --context <context>').");
+        }
     }
 
     /// <summary>The mesh name kubectl users would expect from a context: lower-cased, other characters to '-'.</summary>

@@ -265,7 +265,8 @@ public sealed class CAImportService
 
     private static string? ClusterFromSubject(X509Certificate2 certificate)
     {
-        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+        // A multi-valued RDN (CN=x+L=west) has no single element to ask for: only plain L= RDNs name the cluster.
+        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames().Where(r => !r.HasMultipleElements))
         {
             if (rdn.GetSingleElementType().Value == "2.5.4.7")
             {

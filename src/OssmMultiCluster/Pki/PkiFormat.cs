@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -67,7 +68,11 @@ public static class PkiFormat
         return usage is null || usage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyCertSign);
     }
 
-    /// <summary>Whether <paramref name="issuer"/>'s key made <paramref name="certificate"/>'s signature.</summary>
+    /// <summary>
+    /// Whether <paramref name="issuer"/>'s key made <paramref name="certificate"/>'s signature. RSA (PKCS#1 v1.5, and PSS
+    /// with the usual salt) and ECDSA with SHA-2 are checked; any other algorithm, or a certificate whose signature does not
+    /// decode, is not shown to come from the issuer, and the answer is false.
+    /// </summary>
     public static bool IsSignedBy(X509Certificate2 certificate, X509Certificate2 issuer)
     {
         if (!certificate.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData))
@@ -75,19 +80,85 @@ public static class PkiFormat
             return false;
         }
 
-        var bcCertificate = new Org.BouncyCastle.X509.X509Certificate(certificate.RawData);
-        var bcIssuer = new Org.BouncyCastle.X509.X509Certificate(issuer.RawData);
         try
         {
-            bcCertificate.Verify(bcIssuer.GetPublicKey());
-            return true;
+            var outer = new AsnReader(certificate.RawData, AsnEncodingRules.DER).ReadSequence();
+            var signed = outer.ReadEncodedValue();
+            var algorithm = outer.ReadSequence();
+            var oid = algorithm.ReadObjectIdentifier();
+            var signature = outer.ReadBitString(out _);
+            return oid switch
+            {
+                "1.2.840.113549.1.1.5" => VerifyRsa(issuer, signed, signature, HashAlgorithmName.SHA1, RSASignaturePadding.Pkcs1),
+                "1.2.840.113549.1.1.11" => VerifyRsa(issuer, signed, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+                "1.2.840.113549.1.1.12" => VerifyRsa(issuer, signed, signature, HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1),
+                "1.2.840.113549.1.1.13" => VerifyRsa(issuer, signed, signature, HashAlgorithmName.SHA512, RSASignaturePadding.Pkcs1),
+                "1.2.840.113549.1.1.10" => PssHash(algorithm) is { } hash && VerifyRsa(issuer, signed, signature, hash, RSASignaturePadding.Pss),
+                "1.2.840.10045.4.3.2" => VerifyECDsa(issuer, signed, signature, HashAlgorithmName.SHA256),
+                "1.2.840.10045.4.3.3" => VerifyECDsa(issuer, signed, signature, HashAlgorithmName.SHA384),
+                "1.2.840.10045.4.3.4" => VerifyECDsa(issuer, signed, signature, HashAlgorithmName.SHA512),
+                _ => false,
+            };
         }
-        catch (Exception ex) when (ex is Org.BouncyCastle.Security.InvalidKeyException
-                                       or Org.BouncyCastle.Security.Certificates.CertificateException
-                                       or Org.BouncyCastle.Security.SignatureException
-                                       or InvalidOperationException)
+        catch (Exception ex) when (ex is AsnContentException or CryptographicException)
         {
             return false;
         }
+    }
+
+    private static bool VerifyRsa(X509Certificate2 issuer, ReadOnlyMemory<byte> signed, byte[] signature, HashAlgorithmName hash, RSASignaturePadding padding)
+    {
+        using var key = issuer.GetRSAPublicKey();
+        return key is not null && key.VerifyData(signed.Span, signature, hash, padding);
+    }
+
+    private static bool VerifyECDsa(X509Certificate2 issuer, ReadOnlyMemory<byte> signed, byte[] signature, HashAlgorithmName hash)
+    {
+        using var key = issuer.GetECDsaPublicKey();
+        return key is not null && key.VerifyData(signed.Span, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+    }
+
+    /// <summary>
+    /// The hash of RSASSA-PSS parameters that .NET can verify: MGF1 with the same hash and a salt as long as the hash
+    /// (what openssl writes by default); null for any other choice.
+    /// </summary>
+    private static HashAlgorithmName? PssHash(AsnReader algorithm)
+    {
+        if (!algorithm.HasData)
+        {
+            return null;
+        }
+
+        var parameters = algorithm.ReadSequence();
+        string? hashOid = null;
+        string? maskHashOid = null;
+        var saltLength = 20;
+        if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+        {
+            hashOid = parameters.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)).ReadSequence().ReadObjectIdentifier();
+        }
+
+        if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 1)))
+        {
+            var mask = parameters.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 1)).ReadSequence();
+            maskHashOid = mask.ReadObjectIdentifier() == "1.2.840.113549.1.1.8" ? mask.ReadSequence().ReadObjectIdentifier() : null;
+        }
+
+        if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 2)))
+        {
+            if (!parameters.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 2)).TryReadInt32(out saltLength))
+            {
+                return null;
+            }
+        }
+
+        var (hash, length) = hashOid switch
+        {
+            "2.16.840.1.101.3.4.2.1" => (HashAlgorithmName.SHA256, 32),
+            "2.16.840.1.101.3.4.2.2" => (HashAlgorithmName.SHA384, 48),
+            "2.16.840.1.101.3.4.2.3" => (HashAlgorithmName.SHA512, 64),
+            _ => (default, 0),
+        };
+        return length > 0 && maskHashOid == hashOid && saltLength == length ? hash : null;
     }
 }
