@@ -34,7 +34,8 @@
 #>
 param(
     [ValidateRange(1, 100)] [int] $Runs = 5,
-    [int[]] $Sizes = @(2, 4, 8),
+    # Strings, so that ossm-run's -Sizes 2,4,8 (one argument, as with pwsh -File) works too.
+    [string[]] $Sizes = @('2', '4', '8'),
     [ValidateRange(1, 100)] [int] $ScaleRuns = 3,
     [ValidateRange(1, 100)] [int] $ImportRuns = 7,
     [switch] $SkipImport,
@@ -43,6 +44,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+[int[]] $Sizes = @($Sizes -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
+if (@($Sizes | Where-Object { $_ -lt 2 -or $_ -gt 16 }).Count) { throw "-Sizes takes cluster counts from 2 to 16, not $($Sizes -join ', ')." }
 # The cmdlets' progress records would be printed as lines on stderr by ossm-run: left out, on both counts.
 $ProgressPreference = 'SilentlyContinue'
 $invariant = [Globalization.CultureInfo]::InvariantCulture
@@ -120,7 +123,7 @@ function Invoke-Walkthrough($Clusters, [string] $Directory, [string[]] $LbForms)
     $pki = $steps.step4 + $steps.step5
     $total = $steps.step4 + $steps.step5 + $steps.step6 + $steps.step7 + $steps.step8 + $steps.step9 + $steps.step10 + $steps.step12 + $steps.step14
     [pscustomobject]@{
-        Side = 'walkthrough'; Total = $total; Pki = $pki; Address = $address; Kube = $total - $pki - $address; Steps = $steps
+        Side = 'walkthrough'; Total = $total; Pki = $pki; AddressWait = $address; Kube = $total - $pki - $address; Steps = $steps
     }
 }
 
@@ -152,7 +155,7 @@ function Invoke-ModulePipeline($Clusters) {
     $pki = $steps['4 New-MeshRootCA'] + $steps['5 New-MeshIntermediateCA']
     $address = $steps['address Wait-MeshGateway']
     [pscustomobject]@{
-        Side = 'module'; Total = $total; Pki = $pki; Address = $address; Kube = $total - $pki - $address; Steps = $steps
+        Side = 'module'; Total = $total; Pki = $pki; AddressWait = $address; Kube = $total - $pki - $address; Steps = $steps
     }
 }
 
@@ -301,7 +304,7 @@ try {
                     $result = if ($side -eq 'walkthrough') { Invoke-Walkthrough $clusters (Join-Path $work "run-$i-$side") $lbForms } else { Invoke-ModulePipeline $clusters }
                     Assert-Mesh $clusters "Run $($i + 1) of the $side"
                     $results[$side] += $result
-                    Write-Progress-Line ("run {0,-4} {1,-12} {2,6:N2} s  (keys {3:N2}, kube {4:N2}, address wait {5:N2})  load before {6}  verified" -f ($i + 1), $side, $result.Total, $result.Pki, $result.Kube, $result.Address, $load)
+                    Write-Progress-Line ("run {0,-4} {1,-12} {2,6:N2} s  (keys {3:N2}, kube {4:N2}, address wait {5:N2})  load before {6}  verified" -f ($i + 1), $side, $result.Total, $result.Pki, $result.Kube, $result.AddressWait, $load)
                 }
             }
 
@@ -316,7 +319,7 @@ try {
             $report.Add(("  RATIO module / walkthrough (medians)   {0,6:N2}   (target <= 0.25: {1})" -f $ratio, $(if ($ratio -le 0.25) { 'met' } else { 'NOT met' })))
             $report.Add('')
             $report.Add('Where the time goes (medians, seconds):                  walkthrough   module   ratio')
-            foreach ($part in @(('Pki', 'keys and certificates (steps 4-5)'), ('Kube', 'Kubernetes work (steps 6-10, 12, 14)'), ('Address', 'waiting for the gateway addresses'), ('Total', 'total'))) {
+            foreach ($part in @(('Pki', 'keys and certificates (steps 4-5)'), ('Kube', 'Kubernetes work (steps 6-10, 12, 14)'), ('AddressWait', 'waiting for the gateway addresses'), ('Total', 'total'))) {
                 $wm = Get-Median ($w | ForEach-Object { $_.($part[0]) }); $mm = Get-Median ($m | ForEach-Object { $_.($part[0]) })
                 $report.Add(("  {0,-52} {1,8:N2} {2,8:N2} {3,7:N2}" -f $part[1], $wm, $mm, $(if ($wm) { $mm / $wm } else { 0 })))
             }
@@ -337,6 +340,11 @@ try {
         $kubeconfigs = Start-Lab $labDir $names @()
         try {
             $all = for ($i = 0; $i -lt $largest; $i++) { New-BenchCluster $names[$i] "$($names[$i])-network" $kubeconfigs[$i] }
+            # Untimed warm-up at the smallest size, so that no N pays the session's first-call costs.
+            $smallest = @($all[0..(($Sizes | Measure-Object -Minimum).Minimum - 1)])
+            Reset-Clusters $smallest
+            $null = Invoke-ModulePipeline $smallest
+            Assert-Mesh $smallest 'The warm-up module run'
             $rows = foreach ($n in $Sizes | Sort-Object) {
                 $subset = @($all[0..($n - 1)])
                 $runsN = @()
@@ -346,18 +354,18 @@ try {
                     $result = Invoke-ModulePipeline $subset
                     Assert-Mesh $subset "The module on $n clusters"
                     $runsN += $result
-                    Write-Progress-Line ("N={0,-2} run {1}  {2,6:N2} s  (keys {3:N2}, kube {4:N2}, address wait {5:N2})  load before {6}  verified" -f $n, ($r + 1), $result.Total, $result.Pki, $result.Kube, $result.Address, $load)
+                    Write-Progress-Line ("N={0,-2} run {1}  {2,6:N2} s  (keys {3:N2}, kube {4:N2}, address wait {5:N2})  load before {6}  verified" -f $n, ($r + 1), $result.Total, $result.Pki, $result.Kube, $result.AddressWait, $load)
                 }
                 [pscustomobject]@{
                     N = $n; Total = (Get-Median $runsN.Total); Min = ($runsN.Total | Measure-Object -Minimum).Minimum; Max = ($runsN.Total | Measure-Object -Maximum).Maximum
-                    Pki = (Get-Median $runsN.Pki); Kube = (Get-Median $runsN.Kube); Address = (Get-Median $runsN.Address)
+                    Pki = (Get-Median $runsN.Pki); Kube = (Get-Median $runsN.Kube); AddressWait = (Get-Median $runsN.AddressWait)
                 }
             }
             $report.Add('')
             $report.Add("The module alone on N lab clusters (one lab of $largest clusters running throughout; $ScaleRuns runs per N; N RSA 4096 intermediates + root; N*(N-1) remote secrets):")
             $report.Add('     N   median    min    max     keys   kube  address   growth vs N=' + $rows[0].N)
             foreach ($row in $rows) {
-                $report.Add(('  {0,4} {1,8:N2} {2,6:N2} {3,6:N2} {4,8:N2} {5,6:N2} {6,8:N2}   {7:N2}x time for {8:N1}x clusters' -f $row.N, $row.Total, $row.Min, $row.Max, $row.Pki, $row.Kube, $row.Address, ($row.Total / $rows[0].Total), ($row.N / $rows[0].N)))
+                $report.Add(('  {0,4} {1,8:N2} {2,6:N2} {3,6:N2} {4,8:N2} {5,6:N2} {6,8:N2}   {7:N2}x time for {8:N1}x clusters' -f $row.N, $row.Total, $row.Min, $row.Max, $row.Pki, $row.Kube, $row.AddressWait, ($row.Total / $rows[0].Total), ($row.N / $rows[0].N)))
             }
         }
         finally {
