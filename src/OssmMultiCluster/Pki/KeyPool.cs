@@ -19,6 +19,9 @@ public sealed class KeyPool
 
     public KeyGeneratorBackend Backend { get; set; } = KeyGeneratorBackend.Platform;
 
+    /// <summary>What generates a key; tests wrap the real generator to see which thread it runs on.</summary>
+    internal Func<KeySpec, KeyGeneratorBackend, AsymmetricAlgorithm> Generator { get; init; } = KeyGenerator.Generate;
+
     /// <summary>Starts generating <paramref name="count"/> keys of <paramref name="spec"/> in the background.</summary>
     public void Prepare(KeySpec spec, int count)
     {
@@ -33,7 +36,7 @@ public sealed class KeyPool
 
             for (var i = 0; i < count; i++)
             {
-                list.Add(Task.Run(() => KeyGenerator.Generate(spec, backend)));
+                list.Add(Generate(spec, backend, CancellationToken.None));
             }
         }
     }
@@ -53,7 +56,7 @@ public sealed class KeyPool
             if (candidates.Length == 0)
             {
                 var backend = Backend;
-                return await Task.Run(() => KeyGenerator.Generate(spec, backend), cancellation).ConfigureAwait(false);
+                return await Generate(spec, backend, cancellation).ConfigureAwait(false);
             }
 
             var first = await Task.WhenAny(candidates).WaitAsync(cancellation).ConfigureAwait(false);
@@ -69,6 +72,14 @@ public sealed class KeyPool
             return first.Result;
         }
     }
+
+    /// <summary>
+    /// One key, on a thread of its own. An RSA 4096 key is seconds of CPU: on thread-pool threads, a few of them
+    /// starved the pool, and the async I/O of whatever ran meanwhile (Get-MeshCluster reading kubeconfigs, the
+    /// Kubernetes calls after step 5) waited up to 1.5 s for a thread (bench/end-to-end.ps1).
+    /// </summary>
+    private Task<AsymmetricAlgorithm> Generate(KeySpec spec, KeyGeneratorBackend backend, CancellationToken cancellation) =>
+        Task.Factory.StartNew(() => Generator(spec, backend), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>How many prepared keys of <paramref name="spec"/> are waiting to be taken, finished or not.</summary>
     public int PreparedCount(KeySpec spec)

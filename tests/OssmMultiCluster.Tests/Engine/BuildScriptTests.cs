@@ -9,11 +9,12 @@ namespace OssmMultiCluster.Tests.Engine;
 /// </summary>
 public sealed class BuildScriptTests
 {
-    private static readonly string[] ExternalTools = { "dotnet" };
+    private static readonly string[] ExternalTools = { "dotnet", "bash", "kubectl" };
 
     [Theory]
     [InlineData("build.ps1")]
     [InlineData("bench/pki.ps1")]
+    [InlineData("bench/end-to-end.ps1")]
     [InlineData("examples/pki.ps1")]
     public void Scripts_parse_and_call_only_commands_that_exist(string relativePath)
     {

@@ -33,6 +33,26 @@ public sealed class KeyPoolTests
     }
 
     [Fact]
+    public async Task Keys_are_generated_on_threads_of_their_own_not_the_thread_pools()
+    {
+        // Seconds of CPU per key on pool threads starved the pool, delaying the async I/O of other cmdlets.
+        var onPool = new System.Collections.Concurrent.ConcurrentBag<bool>();
+        var pool = new KeyPool
+        {
+            Generator = (spec, backend) =>
+            {
+                onPool.Add(Thread.CurrentThread.IsThreadPoolThread);
+                return KeyGenerator.Generate(spec, backend);
+            },
+        };
+        pool.Prepare(PkiTestData.Rsa2048, 2);
+        var keys = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => pool.TakeAsync(PkiTestData.Rsa2048)));
+        Assert.Equal(3, keys.Select(k => Convert.ToHexString(k.ExportSubjectPublicKeyInfo())).Distinct().Count());
+        Assert.Equal(3, onPool.Count); // two prepared, one generated on demand
+        Assert.DoesNotContain(true, onPool);
+    }
+
+    [Fact]
     public async Task Keys_of_another_spec_are_not_handed_out()
     {
         var pool = new KeyPool();
