@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Commands;
@@ -66,6 +67,11 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
         {
             ThrowMeshError(error);
             return;
+        }
+
+        foreach (var warning in ClusterSet.NetworkWarnings(clusters))
+        {
+            WriteWarning(warning);
         }
 
         if (!Test)

@@ -23,9 +23,13 @@ public static class ClusterSet
         }
     }
 
-    /// <summary>Clusters sharing a network are legal (same network, no gateway hop) but often a mistake.</summary>
+    /// <summary>
+    /// Clusters sharing a network: legal (a single-network multi-primary mesh, workloads reaching each other directly),
+    /// but a slip in the walkthrough's multi-network setup, so a warning that says both ways out.
+    /// </summary>
     public static IEnumerable<string> NetworkWarnings(IReadOnlyList<MeshCluster> clusters) =>
         clusters.GroupBy(c => c.Network).Where(g => g.Count() > 1).Select(g =>
-            $"Clusters {string.Join(", ", g.Select(c => c.Name))} are all on network '{g.Key}': their workloads must reach each other directly. " +
-            "If they are on different networks, give each its own with Get-MeshCluster -Network.");
+            $"Clusters {string.Join(", ", g.Select(c => c.Name))} are all on network '{g.Key}', so their workloads must reach each other directly, " +
+            "without east-west gateways. If they are on different networks (as in the multi-network walkthrough), give each its own with " +
+            "Get-MeshCluster -Network; if they do share one network, this is a single-network mesh: add -WarningAction SilentlyContinue.");
 }
