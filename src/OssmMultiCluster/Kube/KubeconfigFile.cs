@@ -90,20 +90,9 @@ internal static class KubeconfigFile
     /// </summary>
     private static void CheckDepth(string text, string path)
     {
-        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
-        var depth = 0;
-        while (parser.MoveNext())
+        if (YamlGuard.Refusal(text, MaxDepth, allowAliases: true) is { } why)
         {
-            depth += parser.Current switch
-            {
-                YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart => 1,
-                YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd => -1,
-                _ => 0,
-            };
-            if (depth > MaxDepth)
-            {
-                throw Invalid(path, $"it nests more than {MaxDepth} levels deep (line {parser.Current!.Start.Line})");
-            }
+            throw Invalid(path, why);
         }
     }
 

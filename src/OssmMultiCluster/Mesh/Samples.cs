@@ -69,6 +69,21 @@ public static class Samples
     /// </summary>
     public static IReadOnlyList<KubeObject> Objects(string manifest, string source, string ns, string? version)
     {
+        try
+        {
+            return ObjectsOf(manifest, source, ns, version);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or ArgumentException or FormatException)
+        {
+            // A document whose fields have the wrong shape (apiVersion a list, metadata a string, ...).
+            throw new MeshException("SampleManifestInvalid", MeshErrorKind.InvalidData,
+                $"{source} is not a Kubernetes manifest the module can read: a field has the wrong shape ({ex.GetType().Name}).", source,
+                "Pass a Kubernetes manifest (the sample's YAML) with -Path.", ex);
+        }
+    }
+
+    private static IReadOnlyList<KubeObject> ObjectsOf(string manifest, string source, string ns, string? version)
+    {
         var objects = new List<KubeObject>
         {
             new(KubeKind.Namespace, null, ns, new V1Namespace
@@ -153,6 +168,12 @@ public static class Samples
 
     private static IEnumerable<JsonObject> Documents(string manifest, string source)
     {
+        if (YamlGuard.Refusal(manifest, maxDepth: 64, allowAliases: false) is { } why)
+        {
+            throw new MeshException("SampleManifestInvalid", MeshErrorKind.InvalidData, $"{source} cannot be read: {why}.", source,
+                "Pass the sample's YAML file with -Path (plain Kubernetes YAML, as upstream publishes it).");
+        }
+
         var stream = new YamlStream();
         try
         {
