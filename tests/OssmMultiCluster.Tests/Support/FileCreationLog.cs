@@ -62,8 +62,10 @@ public sealed class FileCreationLog : IDisposable
             string text;
             try
             {
+                // Empty entries cannot hold the needle, and reading one that is a named pipe (PowerShell's remoting
+                // pipes live in the temp folder) would block forever: FIFOs and sockets have length 0.
                 var info = new FileInfo(file);
-                if (info.LastWriteTimeUtc < since || info.Length > 4 * 1024 * 1024)
+                if (info.LastWriteTimeUtc < since || info.Length == 0 || info.Length > 4 * 1024 * 1024)
                 {
                     continue;
                 }
