@@ -7,9 +7,11 @@
     the first Connect-MeshCluster (creates everything) and a re-run (changes nothing). The growth should stay near
     linear in N: clusters are worked on in parallel, each applying its n−1 secrets.
 #>
-param([int[]] $Sizes = @(2, 4, 8))
+# Strings, so that ossm-run's -Sizes 2,4,8 (one argument, as with pwsh -File) works too.
+param([string[]] $Sizes = @('2', '4', '8'))
 
 $ErrorActionPreference = 'Stop'
+[int[]] $Sizes = @($Sizes -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
 $lab = Join-Path $PSScriptRoot '../tests/lab/lab.sh'
 $rows = foreach ($n in $Sizes) {
     $dir = Join-Path ([IO.Path]::GetTempPath()) "ossm-bench-connect-$n-$PID"

@@ -15,6 +15,8 @@ public sealed class BuildScriptTests
     [InlineData("build.ps1")]
     [InlineData("bench/pki.ps1")]
     [InlineData("bench/end-to-end.ps1")]
+    [InlineData("bench/connect.ps1")]
+    [InlineData("bench/status.ps1")]
     [InlineData("examples/pki.ps1")]
     public void Scripts_parse_and_call_only_commands_that_exist(string relativePath)
     {
