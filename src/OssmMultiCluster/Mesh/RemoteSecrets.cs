@@ -141,7 +141,8 @@ public static class RemoteSecrets
     }
 
     /// <summary>
-    /// The token of the account's service-account token Secret: the newest existing one is reused, else one is created.
+    /// The token of the account's service-account token Secret: an existing one is reused (the module's own, newest
+    /// first, else the newest other), else one is created.
     /// Rotating creates a new one and reports the others, whose deletion revokes their tokens.
     /// </summary>
     private static async Task<(string token, DateTime? expires, IReadOnlyList<string> replaced)> SecretTokenAsync(MeshCluster source,
@@ -159,7 +160,10 @@ public static class RemoteSecrets
                 $"listing token secrets in {options.Namespace}", cancellation).ConfigureAwait(false);
             var accountSecrets = (list?.Items ?? new List<V1Secret>())
                 .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount)
-                .OrderByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
+                // The module's own first (newest first: a rotation's), so a token the controller adds later never
+                // replaces the one already in use and a re-run changes nothing.
+                .OrderByDescending(s => s.Metadata.Name.StartsWith($"{options.ServiceAccount}-istio-remote-secret-token", StringComparison.Ordinal))
+                .ThenByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
                 .ToList();
             var usable = accountSecrets.FirstOrDefault(s => (!rotate || s.Metadata.Name == name) && s.Data?.ContainsKey("token") == true);
             if (usable is not null)
