@@ -21,8 +21,13 @@ public sealed class StopTests
 
     private Dictionary<string, object?> Vars(string ns) => _lab.Variables(("ns", ns));
 
+    /// <summary>
+    /// What the module could have changed: each object's generation and the time of the module's field-manager entry
+    /// (resourceVersion would also move when the controller manager updates a Deployment's status).
+    /// </summary>
     private string Versions(string cluster, string ns) =>
-        _lab.Kubectl(cluster, "-n", ns, "get", "services,deployments,gateways.networking.istio.io", "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion} {end}");
+        _lab.Kubectl(cluster, "-n", ns, "get", "services,deployments,gateways.networking.istio.io", "-o",
+            "jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.generation}@{.metadata.managedFields[?(@.manager==\"ossm-multicluster\")].time} {end}");
 
     [Fact]
     public void Stopping_Wait_MeshGateway_ends_the_wait_at_once_and_changes_nothing()
