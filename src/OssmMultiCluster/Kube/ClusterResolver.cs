@@ -166,21 +166,22 @@ public sealed partial class ClusterResolver
 
         configuration.SkipTlsVerify = false;
         configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
-        CheckClient(configuration, context, source.Path);
         var authority = configuration.SslCaCerts is { Count: > 0 } cas ? new X509Certificate2(cas[0].RawData) : null;
         var bundle = configuration.SslCaCerts is { Count: > 0 } all ? string.Concat(all.Select(c => c.ExportCertificatePem() + "\n")) : null;
-        return new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User, bundle);
+        var cluster = new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User, bundle);
+        CheckClient(cluster, context, source.Path);
+        return cluster;
     }
 
     /// <summary>
-    /// Makes a client once, as the first cmdlet to contact the cluster will: it decodes the client certificate and key and
-    /// the server URL, so a bad one is a KubeconfigInvalid here rather than a failure inside that cmdlet. Nothing is sent.
+    /// Makes the cluster's client now rather than in the first cmdlet to contact the cluster: making it decodes the client
+    /// certificate and key and the server URL, so a bad one is a KubeconfigInvalid here. Nothing is sent.
     /// </summary>
-    private static void CheckClient(KubernetesClientConfiguration configuration, string context, string path)
+    private static void CheckClient(MeshCluster cluster, string context, string path)
     {
         try
         {
-            using var client = new Kubernetes(configuration);
+            _ = cluster.Client;
         }
         catch (Exception ex) when (ParserFailure.IsRefusal(ex))
         {
