@@ -88,7 +88,7 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
             WriteObject(connectivity);
             if (restore is not null)
             {
-                var restored = Run(ct => ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, ct));
+                var restored = Run(ct => RestoreAsync(restore, ct));
                 removed = false;
                 WriteOutcome(restored);
             }
@@ -106,7 +106,7 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
                 // The check failed after the removal: restore anyway, then report why it failed.
                 try
                 {
-                    WriteOutcome(Run(ct => ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, ct)));
+                    WriteOutcome(Run(ct => RestoreAsync(restore, ct)));
                 }
                 catch (MeshException restoreError)
                 {
@@ -133,13 +133,17 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, deadline.Token).GetAwaiter().GetResult();
+            RestoreAsync(restore, deadline.Token).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is MeshException or OperationCanceledException)
         {
             // The stop goes on; the component is then missing, as 'Install-MeshSample' or a re-run would tell.
         }
     }
+
+    /// <summary>Puts the removed component back: the sample's objects applied again on the cluster it left.</summary>
+    private Task<InstallOutcome> RestoreAsync(IReadOnlyList<KubeObject> restore, CancellationToken cancellation) =>
+        ObjectInstaller.InstallAsync(RemoveFrom, restore, Array.Empty<(KubeKind, string)>(), force: false, cancellation);
 
     /// <summary>The sample's objects for the restore, read before anything is removed so a bad manifest removes nothing.</summary>
     private IReadOnlyList<KubeObject> RestoreObjects(string sampleNamespace)
