@@ -36,7 +36,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     /// <summary>Waits for <paramref name="task"/> on the pipeline thread, with progress if given an activity; Ctrl+C stops the wait at once.</summary>
     protected T Await<T>(Task<T> task, string? activity = null)
     {
-        var progress = activity is null ? null : new ProgressRecord(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+        var progress = activity is null ? null : NewProgress(activity);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -85,7 +85,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
     {
         var tasks = items.Select(item => Start(item.work)).ToList();
-        var progress = new ProgressRecord(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+        var progress = NewProgress(activity);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < items.Count; i++)
         {
@@ -126,6 +126,9 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         WriteProgress(progress);
     }
 
+    /// <summary>A progress record for <paramref name="activity"/>, its id derived from the activity's name.</summary>
+    protected static ProgressRecord NewProgress(string activity) => new(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+
     /// <summary>Starts work on the thread pool with this cmdlet as the listener of the API calls it makes.</summary>
     private Task<T> Start<T>(Func<CancellationToken, Task<T>> work)
     {
@@ -156,7 +159,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
         foreach (var taken in outcome.Results.Where(r => r.OwnershipTaken is not null))
         {
-            WriteWarning($"Cluster '{taken.Cluster}': -Force took ownership of fields of {taken.Kind} {(taken.Namespace is null ? string.Empty : taken.Namespace + "/")}{taken.Name} " +
+            WriteWarning($"Cluster '{taken.Cluster}': -Force took ownership of fields of {taken.Describe()} " +
                          $"from another field manager, and overwrote their values: {taken.OwnershipTaken}");
         }
 

@@ -58,7 +58,7 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
     {
         WriteVerbose($"Sending {Count} request(s) to {url} from pod {pod.Namespace}/{pod.Name}, container {pod.Container}, of cluster '{cluster.Name}'.");
         var probes = new List<MeshConnectivityProbe>();
-        var progress = new ProgressRecord(Math.Abs(url.GetHashCode()) % 100000, $"Sending requests to {url} from cluster '{cluster.Name}'", "Starting");
+        var progress = NewProgress($"Sending requests to {url} from cluster '{cluster.Name}'");
         for (var i = 1; i <= Count; i++)
         {
             progress.StatusDescription = $"Request {i} of {Count}";

@@ -39,5 +39,8 @@ public sealed class MeshResourceResult
     /// </summary>
     public string? OwnershipTaken { get; init; }
 
-    public override string ToString() => $"{Cluster}: {Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name} {Action}";
+    /// <summary>The object as users name it: "Kind namespace/name" (no namespace for cluster-scoped objects).</summary>
+    internal string Describe() => $"{Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name}";
+
+    public override string ToString() => $"{Cluster}: {Describe()} {Action}";
 }
