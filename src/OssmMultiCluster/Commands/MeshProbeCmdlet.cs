@@ -48,7 +48,7 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
         }
 
         ConnectivityTester.NormalizeUrl(url);
-        return new ConnectivityTester(ConnectivityTester.PodExecFactory(), Pattern);
+        return new ConnectivityTester(PodExecTransport.Create(), Pattern);
     }
 
     protected ClientPod FindClientPod(MeshCluster cluster) => Run(ct => ClientPodFinder.FindAsync(cluster, Namespace, Selector, Container, ct));

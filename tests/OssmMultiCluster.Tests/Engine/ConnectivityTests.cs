@@ -48,7 +48,7 @@ public sealed class ConnectivityTests
     public void Test_MeshFailover_removes_the_component_proves_it_is_still_served_and_restores_it()
     {
         Pod("conn-failover", "sleep-0", "sleep", ready: true);
-        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml");
+        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "Samples", "helloworld.yaml");
         var run = ModuleEngine.Run(StandIn + """
             $c = Get-MeshCluster -Kubeconfig $west
             $null = $c | Install-MeshSample -Name Helloworld -Version v2 -Path $manifest -Namespace failover-hw
@@ -78,7 +78,7 @@ public sealed class ConnectivityTests
     public void Test_MeshFailover_that_cannot_send_its_requests_restores_the_component_before_reporting_why()
     {
         Pod("conn-failover-nocurl", "sleep-0", "sleep", ready: true);
-        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml");
+        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "Samples", "helloworld.yaml");
         var run = ModuleEngine.Run("""
             class NoCurlPodExec : OssmMultiCluster.Mesh.Connectivity.IPodExec {
                 [System.Threading.Tasks.Task[OssmMultiCluster.Mesh.Connectivity.PodExecResult]] ExecAsync(

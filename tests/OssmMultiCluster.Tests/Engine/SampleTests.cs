@@ -11,7 +11,7 @@ public sealed class SampleTests
     public SampleTests(LabFixture lab) => _lab = lab;
 
     private Dictionary<string, object?> Vars(params (string, object?)[] extra) =>
-        _lab.Variables(extra.Append(("manifest", (object?)Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml"))).ToArray());
+        _lab.Variables(extra.Append(("manifest", (object?)Path.Combine(ModuleEngine.RepoRoot, "tests", "Samples", "helloworld.yaml"))).ToArray());
 
     [Fact]
     public void A_version_of_helloworld_is_deployed_once_and_its_component_removed_as_the_failover_step_does()

@@ -78,7 +78,7 @@ public sealed class StopTests
     {
         const string sample = "stop-failover-hw";
         _lab.ClientPod("west", "stop-failover-client", "sleep-0", "sleep", ready: true);
-        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "OssmMultiCluster.Tests", "Samples", "helloworld.yaml");
+        var manifest = Path.Combine(ModuleEngine.RepoRoot, "tests", "Samples", "helloworld.yaml");
         ModuleEngine.Run($"$null = Get-MeshCluster -Kubeconfig $west | Install-MeshSample -Name Helloworld -Version v2 -Path $manifest -Namespace {sample}",
             _lab.Variables(("manifest", manifest))).AssertNoErrors();
         string Uid(string what) => _lab.Kubectl("west", "-n", sample, "get", what, "-o", "jsonpath={.metadata.uid}");

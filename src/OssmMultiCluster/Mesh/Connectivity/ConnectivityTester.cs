@@ -15,12 +15,6 @@ public sealed class ConnectivityTester
     /// <summary>helloworld's reply, "Hello version: v2, instance: helloworld-v2-…": the version is who served it.</summary>
     public const string DefaultServedByPattern = @"Hello version: ([^,\s]+)";
 
-    /// <summary>
-    /// The exec transport the cmdlet uses: the real pod exec. Tests replace it with a scripted stand-in, since the lab
-    /// has no kubelet; nothing else reads it.
-    /// </summary>
-    internal static Func<IPodExec> PodExecFactory { get; set; } = () => new KubernetesPodExec();
-
     private static readonly Regex Trailer = new(@"^(\d{3}) (\d+(?:[.,]\d+)?)\s*$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>Time for the exec round trip on top of curl's own --max-time.</summary>

@@ -22,8 +22,8 @@ public sealed class PodExecResult
 
 /// <summary>
 /// The one transport boundary of the connectivity checks: run a command in a container of a pod and collect its
-/// output. <see cref="KubernetesPodExec"/> is the real one; tests put a scripted stand-in here, because the lab's API
-/// servers have no kubelet to exec into.
+/// output. <see cref="KubernetesPodExec"/> is the real one; <see cref="PodExecTransport"/> picks it, or the stand-in
+/// program tests name in OSSM_MULTICLUSTER_POD_EXEC, because the lab's API servers have no kubelet to exec into.
 /// </summary>
 public interface IPodExec
 {
