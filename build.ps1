@@ -37,7 +37,10 @@ param(
     [string[]] $Suite = @('Unit', 'Module', 'Acceptance'),
 
     # Test: Pester files of the Module suite to run (default: all of tests/Module).
-    [string[]] $TestPath
+    [string[]] $TestPath,
+
+    # Test, Package: use the module already built in out/OssmMultiCluster.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -127,7 +130,7 @@ function Invoke-AcceptanceSuite {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    if (-not $NoBuild) { Invoke-Build }
     $null = New-Item -ItemType Directory -Force -Path $results
     $counts = [System.Collections.Generic.List[object]]::new()
     foreach ($name in $Suite) {
@@ -152,7 +155,7 @@ function Invoke-Test {
 }
 
 function Invoke-Package {
-    Invoke-Build
+    if (-not $NoBuild) { Invoke-Build }
     $output = Join-Path $root 'out/package'
     Remove-Item $output -Recurse -Force -ErrorAction SilentlyContinue
     $null = New-Item -ItemType Directory -Force -Path $output

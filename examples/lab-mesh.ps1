@@ -8,7 +8,7 @@
     builds the Kubernetes binaries once (about 6 minutes; see tests/lab/install-binaries.sh).
     On real clusters, drop the lab lines and pass your kubeconfigs to Get-MeshCluster.
 .EXAMPLE
-    ossm-run examples/lab-mesh.ps1 -Cluster west, east, north
+    dotnet pwsh -c "Import-Module ./out/OssmMultiCluster/OssmMultiCluster.psd1; ./examples/lab-mesh.ps1 -Cluster west, east, north"
 #>
 param(
     [string[]] $Cluster = @('west', 'east'),

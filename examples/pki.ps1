@@ -3,7 +3,7 @@
     Steps 4 and 5 of the multi-primary walkthrough as a pipeline: a root CA, one intermediate CA per cluster,
     written in the walkthrough's cacerts layout, then read back and checked.
 .EXAMPLE
-    ossm-run examples/pki.ps1 -OutputPath ./cacerts
+    dotnet pwsh -c "Import-Module ./out/OssmMultiCluster/OssmMultiCluster.psd1; ./examples/pki.ps1 -OutputPath ./cacerts"
 #>
 param(
     [string] $OutputPath = (Join-Path ([IO.Path]::GetTempPath()) "ossm-cacerts-$PID"),
