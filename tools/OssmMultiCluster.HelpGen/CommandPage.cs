@@ -223,15 +223,13 @@ public sealed partial class CommandPage
         var lines = blocks.SelectMany(b => b is BulletList list ? list.Items : new[] { b is Paragraph p ? p.Text : string.Empty });
         foreach (var line in lines)
         {
-            var link = LinkLine().Match(line);
-            if (!link.Success)
+            if (Markdown.SingleLink(line) is not { } link)
             {
                 problem($"## RELATED LINKS: '{line}' is not a link; write one [text](target) per paragraph.");
                 continue;
             }
 
-            var target = link.Groups[2].Value;
-            links.Add(new HelpLink(link.Groups[1].Value, Markdown.IsPageLink(target) ? string.Empty : target));
+            links.Add(new HelpLink(link.Text, Markdown.IsPageLink(link.Target) ? string.Empty : link.Target));
         }
 
         return links;
@@ -239,7 +237,4 @@ public sealed partial class CommandPage
 
     [GeneratedRegex(@"^Example (\d+)(: .+)?$")]
     private static partial Regex ExampleTitle();
-
-    [GeneratedRegex(@"^\[([^\]]+)\]\(([^)\s]*)\)$")]
-    private static partial Regex LinkLine();
 }

@@ -1,4 +1,7 @@
-using System.Text.RegularExpressions;
+using System.Text;
+using Markdig;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 
 namespace OssmMultiCluster.HelpGen;
 
@@ -13,109 +16,71 @@ public sealed record BulletList(IReadOnlyList<string> Items) : Block;
 public sealed record CodeBlock(string Language, string Code) : Block;
 
 /// <summary>
-/// The subset of Markdown the help pages use: ATX headings, paragraphs, bullet lists and fenced code blocks.
-/// Help is plain text in the end, so inline markup is reduced to its text.
+/// The help pages as the blocks help is made of (headings, paragraphs, bullet lists, fenced code), parsed by Markdig.
+/// Help is plain text in the end: blocks keep their Markdown source text, and <see cref="Plain"/> reduces it to text.
 /// </summary>
-public static partial class Markdown
+public static class Markdown
 {
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().Build();
+
     public static IReadOnlyList<Block> Parse(string markdown)
     {
         var blocks = new List<Block>();
-        var paragraph = new List<string>();
-        List<string>? items = null;
-        List<string>? code = null;
-        var language = string.Empty;
-
-        void Flush()
+        markdown = markdown.ReplaceLineEndings("\n");
+        string SourceText(LeafBlock block) => Source(markdown, block);
+        foreach (var block in Markdig.Markdown.Parse(markdown, Pipeline))
         {
-            if (paragraph.Count > 0)
+            switch (block)
             {
-                blocks.Add(new Paragraph(string.Join(' ', paragraph)));
-                paragraph.Clear();
-            }
-
-            if (items is not null)
-            {
-                blocks.Add(new BulletList(items));
-                items = null;
+                case HeadingBlock heading:
+                    blocks.Add(new Heading(heading.Level, SourceText(heading).TrimStart('#').Trim()));
+                    break;
+                case FencedCodeBlock fenced:
+                    blocks.Add(new CodeBlock(fenced.Info ?? string.Empty, string.Join('\n', fenced.Lines.Lines.Take(fenced.Lines.Count).Select(l => l.ToString()))));
+                    break;
+                case ParagraphBlock paragraph:
+                    blocks.Add(new Paragraph(SourceText(paragraph)));
+                    break;
+                case ListBlock list:
+                    blocks.Add(new BulletList(list.OfType<ListItemBlock>()
+                        .Select(item => string.Join(' ', item.OfType<LeafBlock>().Select(SourceText))).ToList()));
+                    break;
+                case ThematicBreakBlock or LinkReferenceDefinitionGroup:
+                    break;
+                default:
+                    throw new FormatException($"Line {block.Line + 1}: a {block.GetType().Name} has no place in help; use headings, paragraphs, bullet lists and fenced code.");
             }
         }
 
-        foreach (var line in markdown.ReplaceLineEndings("\n").Split('\n'))
-        {
-            if (code is not null)
-            {
-                if (line.TrimStart().StartsWith("```", StringComparison.Ordinal))
-                {
-                    blocks.Add(new CodeBlock(language, string.Join('\n', code)));
-                    code = null;
-                }
-                else
-                {
-                    code.Add(line);
-                }
-
-                continue;
-            }
-
-            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal))
-            {
-                Flush();
-                code = new List<string>();
-                language = line.TrimStart()[3..].Trim();
-                continue;
-            }
-
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                Flush();
-                continue;
-            }
-
-            if (HeadingLine().Match(line) is { Success: true } heading)
-            {
-                Flush();
-                blocks.Add(new Heading(heading.Groups[1].Length, heading.Groups[2].Value.Trim()));
-                continue;
-            }
-
-            if (ListItemLine().Match(line) is { Success: true } item)
-            {
-                if (paragraph.Count > 0)
-                {
-                    Flush();
-                }
-
-                items ??= new List<string>();
-                items.Add(item.Groups[1].Value.Trim());
-                continue;
-            }
-
-            if (items is not null)
-            {
-                items[^1] += " " + line.Trim();
-            }
-            else
-            {
-                paragraph.Add(line.Trim());
-            }
-        }
-
-        if (code is not null)
-        {
-            blocks.Add(new CodeBlock(language, string.Join('\n', code)));
-        }
-
-        Flush();
         return blocks;
     }
 
-    /// <summary>Inline markup to plain text: code spans and bold lose their marks, links keep their text (and an external target).</summary>
+    /// <summary>Inline markup to plain text: code spans and emphasis lose their marks, links keep their text (and an external target).</summary>
     public static string Plain(string text)
     {
-        text = InlineLink().Replace(text, m => IsPageLink(m.Groups[2].Value) ? m.Groups[1].Value : $"{m.Groups[1].Value} ({m.Groups[2].Value})");
-        text = Bold().Replace(text, "$1");
-        return CodeSpan().Replace(text, "$1");
+        var paragraph = Markdig.Markdown.Parse(text, Pipeline).OfType<LeafBlock>().FirstOrDefault();
+        if (paragraph?.Inline is null)
+        {
+            return text;
+        }
+
+        var plain = new StringBuilder();
+        AppendPlain(plain, paragraph.Inline);
+        return plain.ToString();
+    }
+
+    /// <summary>The text and target of a paragraph that is exactly one link, "[text](target)"; null for anything else.</summary>
+    public static (string Text, string Target)? SingleLink(string text)
+    {
+        var inlines = Markdig.Markdown.Parse(text.Trim(), Pipeline).OfType<ParagraphBlock>().SingleOrDefault()?.Inline;
+        if (inlines?.FirstChild is LinkInline { IsImage: false } link && link.NextSibling is null)
+        {
+            var label = new StringBuilder();
+            AppendPlain(label, link);
+            return (label.ToString(), link.Url ?? string.Empty);
+        }
+
+        return null;
     }
 
     /// <summary>A block as one help paragraph: list items one per line, code verbatim.</summary>
@@ -130,18 +95,47 @@ public static partial class Markdown
     /// <summary>A link to another help page (New-MeshRootCA.md) rather than to the web.</summary>
     public static bool IsPageLink(string target) => !target.Contains("://", StringComparison.Ordinal);
 
-    [GeneratedRegex(@"^(#{1,6})\s+(.+)$")]
-    private static partial Regex HeadingLine();
+    /// <summary>A leaf block's Markdown source, its lines trimmed and joined by single spaces, as help wraps text itself.</summary>
+    private static string Source(string markdown, LeafBlock block) =>
+        string.Join(' ', markdown.Substring(block.Span.Start, block.Span.Length).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 
-    [GeneratedRegex(@"^\s{0,3}[-*]\s+(.*)$")]
-    private static partial Regex ListItemLine();
+    private static void AppendPlain(StringBuilder plain, ContainerInline container)
+    {
+        foreach (var inline in container)
+        {
+            switch (inline)
+            {
+                case LinkInline link:
+                    AppendPlain(plain, link);
+                    if (!link.IsImage && !IsPageLink(link.Url ?? string.Empty))
+                    {
+                        plain.Append(" (").Append(link.Url).Append(')');
+                    }
 
-    [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")]
-    private static partial Regex InlineLink();
-
-    [GeneratedRegex(@"\*\*(.+?)\*\*")]
-    private static partial Regex Bold();
-
-    [GeneratedRegex("`([^`]+)`")]
-    private static partial Regex CodeSpan();
+                    break;
+                case ContainerInline nested:
+                    AppendPlain(plain, nested);
+                    break;
+                case CodeInline code:
+                    plain.Append(code.Content);
+                    break;
+                case LineBreakInline:
+                    plain.Append(' ');
+                    break;
+                case LiteralInline literal:
+                    plain.Append(literal.Content);
+                    break;
+                case HtmlInline html:
+                    // Help mentions placeholders like <cluster>, which Markdown reads as HTML tags: keep them as written.
+                    plain.Append(html.Tag);
+                    break;
+                case HtmlEntityInline entity:
+                    plain.Append(entity.Transcoded);
+                    break;
+                default:
+                    plain.Append(inline);
+                    break;
+            }
+        }
+    }
 }

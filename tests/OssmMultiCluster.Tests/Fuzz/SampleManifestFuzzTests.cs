@@ -12,7 +12,7 @@ public sealed class SampleManifestFuzzTests
 {
     private const int Cases = 800;
 
-    private static readonly string Helloworld = File.ReadAllText(Path.Combine(ModuleEngine.RepoRoot, "tests", "Samples", "helloworld.yaml"));
+    private static readonly string Helloworld = File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Samples", "helloworld.yaml"));
 
     private static readonly string[] Vocabulary =
     {

@@ -9,7 +9,7 @@ namespace OssmMultiCluster.Tests.Support;
 /// </summary>
 public static class WalkthroughText
 {
-    public static string Path => System.IO.Path.Combine(ModuleEngine.RepoRoot, "..", "shared", "reference", "ossm-2.6-multi-primary-walkthrough.txt");
+    public static string Path => System.IO.Path.Combine(RepoPaths.Root, "..", "shared", "reference", "ossm-2.6-multi-primary-walkthrough.txt");
 
     /// <summary>The text of the heredoc that writes <paramref name="target"/>, as the walkthrough has it, de-indented.</summary>
     public static string Heredoc(string target)
