@@ -15,7 +15,7 @@
               new machine (tests/lab/install-binaries.sh, as root, about 6 minutes).
     Package : the module as a PowerShell package with PSResourceGet (Compress-PSResource):
               out/package/OssmMultiCluster.<version>.nupkg, for Publish-PSResource -NupkgPath or a local repository.
-    Demo    : the walkthrough as one pipeline on a local lab of two clusters (examples/lab-mesh.ps1).
+    Demo    : builds, then runs the walkthrough as one pipeline on a local lab of two clusters (examples/lab-mesh.ps1).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
@@ -39,7 +39,7 @@ param(
     # Test: Pester files of the Module suite to run (default: all of tests/Module).
     [string[]] $TestPath,
 
-    # Test, Package: use the module already built in out/OssmMultiCluster.
+    # Test, Package, Demo: use the module already built in out/OssmMultiCluster.
     [switch] $NoBuild
 )
 
@@ -167,6 +167,7 @@ function Invoke-Package {
 }
 
 function Invoke-Demo {
+    if (-not $NoBuild) { Invoke-Build }
     Import-Module (Join-Path $moduleOut 'OssmMultiCluster.psd1') -Force
     & (Join-Path $root 'examples/lab-mesh.ps1')
 }
