@@ -1,12 +1,16 @@
+using System;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
 
-namespace OssmMultiCluster.Tests.Support;
+namespace OssmTest;
 
 /// <summary>
 /// A TCP relay on loopback in front of a real lab API server that resets the first <c>drop</c> connections it accepts
 /// (as a flaky load balancer or a restarting server does) and relays the rest byte for byte (TLS passes through: the
-/// client still verifies the API server's own certificate).
+/// client still verifies the API server's own certificate). Fault.Tests.ps1 loads it with Add-Type.
 /// </summary>
 public sealed class DroppingProxy : IDisposable
 {
@@ -33,7 +37,11 @@ public sealed class DroppingProxy : IDisposable
     public string Kubeconfig(string kubeconfig, string path)
     {
         var text = File.ReadAllText(kubeconfig).Replace($"server: {_target.GetLeftPart(UriPartial.Authority)}", $"server: https://127.0.0.1:{Port}", StringComparison.Ordinal);
-        Assert.Contains($"127.0.0.1:{Port}", text);
+        if (!text.Contains($"127.0.0.1:{Port}", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{kubeconfig} does not name the server {_target.GetLeftPart(UriPartial.Authority)}");
+        }
+
         File.WriteAllText(path, text);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
