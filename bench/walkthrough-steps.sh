@@ -8,7 +8,7 @@
 # Optional: LB_WEST / LB_EAST = ip (the walkthrough's "On GCP or Azure" lines, default) or hostname ("On AWS").
 #
 # What is faithful: every line of those steps is here, verbatim and in order, and every heredoc byte for byte
-# (tests/OssmMultiCluster.Tests/Engine/WalkthroughScriptTests.cs checks both against the walkthrough's text). Its
+# (tests/Module/Scripts.Tests.ps1 checks both against the walkthrough's text). Its
 # aliases oc-west/oc-east are functions that run one kubectl each: every oc call is one kubectl process (the oc
 # commands of these steps are kubectl's).
 #
