@@ -1,7 +1,12 @@
+// Loaded by tests/Module/SecretHygiene.Tests.ps1 with Add-Type (with ObjectText.cs and FileCreationLog.cs).
+#nullable enable
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace OssmMultiCluster.Tests.Support;
+namespace OssmTest.SecretHygiene;
 
 /// <summary>
 /// Finds private keys and tokens in text, in any form a leak would take them: the PEM body, the DER in base64 or
@@ -55,14 +60,22 @@ public sealed class SecretScanner
             }
         }
 
-        Assert.True(added > 100, $"key '{name}' gave only {added} distinctive pieces");
+        if (added <= 100)
+        {
+            throw new InvalidOperationException($"key '{name}' gave only {added} distinctive pieces");
+        }
+
         KeyCount += _names.Add("key:" + name) ? 1 : 0;
     }
 
     /// <summary>A bearer token: as is, and base64'd at any alignment (a Secret's token, a kubeconfig in a Secret).</summary>
     public void AddToken(string name, string token)
     {
-        Assert.True(token.Length >= Window, $"token '{name}' is shorter than {Window} characters");
+        if (token.Length < Window)
+        {
+            throw new ArgumentException($"token '{name}' is shorter than {Window} characters");
+        }
+
         var bytes = Encoding.UTF8.GetBytes(token);
         foreach (var window in Windows(new[] { token }.Concat(Base64Forms(bytes))))
         {
