@@ -25,16 +25,30 @@ public sealed class ContextCompleter : IArgumentCompleter
     /// <summary>The kubeconfigs Get-MeshCluster would read with these parameters; files that cannot be read are left out.</summary>
     internal static IReadOnlyList<K8SConfiguration> Kubeconfigs(IDictionary fakeBoundParameters)
     {
-        var paths = fakeBoundParameters["Kubeconfig"] switch
+        var paths = Unwrap(fakeBoundParameters["Kubeconfig"]) switch
         {
             string one => new[] { one },
-            object[] many => many.Select(p => p?.ToString() ?? string.Empty).ToArray(),
+            object[] many => many.Select(p => PathOf(Unwrap(p))).ToArray(),
+            FileSystemInfo or PathInfo => new[] { PathOf(Unwrap(fakeBoundParameters["Kubeconfig"])) },
             _ => (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } env
                 ? env.Split(Path.PathSeparator)
                 : new[] { Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config") }),
         };
         return paths.Where(File.Exists).Select(Load).OfType<K8SConfiguration>().ToList();
     }
+
+    /// <summary>
+    /// A variable holding a cmdlet's output (Join-Path, Resolve-Path, Get-Item) reaches completers wrapped in a PSObject;
+    /// what a user typed is a plain string.
+    /// </summary>
+    private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+
+    private static string PathOf(object? value) => value switch
+    {
+        FileSystemInfo file => file.FullName,
+        PathInfo path => path.ProviderPath,
+        _ => value?.ToString() ?? string.Empty,
+    };
 
     private static K8SConfiguration? Load(string path)
     {
