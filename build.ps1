@@ -90,7 +90,7 @@ function Invoke-PesterProcess {
     $saved = @{}
     foreach ($key in $Environment.Keys) { $saved[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, $Environment[$key]) }
     try {
-        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Invoke-PesterSuite.ps1') -Path $Path `
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Invoke-PesterSuite.ps1') -Path ($Path -join [IO.Path]::PathSeparator) `
             -PesterManifest (Get-PesterManifest) -Summary $summary -ResultFile (Join-Path $results "$Name.xml")
     }
     finally {

@@ -16,6 +16,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+# pwsh -File hands an array over as separate words: build.ps1 joins several paths with the path separator.
+$Path = @($Path | ForEach-Object { $_ -split [regex]::Escape([IO.Path]::PathSeparator) } | Where-Object { $_ })
 if (-not $PesterManifest) {
     $props = & dotnet msbuild (Join-Path $PSScriptRoot 'Module/ModuleTests.csproj') -nologo -getProperty:NuGetPackageRoot -getProperty:PesterVersion | ConvertFrom-Json
     $PesterManifest = Join-Path $props.Properties.NuGetPackageRoot "pester/$($props.Properties.PesterVersion)/tools/Pester.psd1"
