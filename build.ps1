@@ -72,14 +72,16 @@ function Invoke-UnitSuite {
     $trx = 'unit.trx'
     Remove-Item (Join-Path $results $trx) -ErrorAction SilentlyContinue
     & dotnet test (Join-Path $root 'tests/OssmMultiCluster.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results | Out-Host
     $file = Join-Path $results $trx
-    if (-not (Test-Path $file)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
-    $counters = ([xml](Get-Content -Raw $file)).TestRun.ResultSummary.Counters
+    if (-not (Test-Path $file)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedTests = @('unit suite (no result file)') } }
+    $run = ([xml](Get-Content -Raw $file)).TestRun
+    $counters = $run.ResultSummary.Counters
     [pscustomobject]@{
-        Passed  = [int]$counters.passed
-        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]([int]$LASTEXITCODE -ne 0 -and [int]$counters.failed -eq 0)
-        Skipped = [int]$counters.notExecuted
+        Passed      = [int]$counters.passed
+        Failed      = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]([int]$LASTEXITCODE -ne 0 -and [int]$counters.failed -eq 0)
+        Skipped     = [int]$counters.notExecuted
+        FailedTests = @($run.Results.UnitTestResult | Where-Object outcome -NE 'Passed' | Where-Object outcome -NE 'NotExecuted' | ForEach-Object testName)
     }
 }
 
@@ -91,21 +93,24 @@ function Invoke-PesterProcess {
     foreach ($key in $Environment.Keys) { $saved[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, $Environment[$key]) }
     try {
         & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Invoke-PesterSuite.ps1') -Path ($Path -join [IO.Path]::PathSeparator) `
-            -PesterManifest (Get-PesterManifest) -Summary $summary -ResultFile (Join-Path $results "$Name.xml")
+            -PesterManifest (Get-PesterManifest) -Summary $summary -ResultFile (Join-Path $results "$Name.xml") | Out-Host
     }
     finally {
         foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
     }
     if (-not (Test-Path $summary)) {
         Write-Warning "The $Name suite ended without a result (exit code $LASTEXITCODE)."
-        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedTests = @("$Name suite (no result)") }
     }
-    Get-Content -Raw $summary | ConvertFrom-Json
+    $counts = Get-Content -Raw $summary | ConvertFrom-Json
+    $counts.FailedTests = @($counts.FailedTests | ForEach-Object { "${Name}: $_" })
+    $counts
 }
 
 function Invoke-ModuleSuite {
     Import-Module (Join-Path $root 'tests/Module/TestSupport.psm1') -Force
-    $paths = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } } else { Join-Path $root 'tests/Module' }
+    # From `dotnet pwsh ./build.ps1 -TestPath a,b` (pwsh -File) the list arrives as one word with commas.
+    $paths = if ($TestPath) { $TestPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path $_).Path } } else { Join-Path $root 'tests/Module' }
     $lab = Start-TestLab -Clusters (Get-TestLabCluster) -Options (Get-TestLabOption)
     try {
         Invoke-PesterProcess -Path $paths -Name 'module' -Environment @{ OSSM_TEST_LAB = $lab.Directory }
@@ -143,12 +148,14 @@ function Invoke-Test {
         }
         catch {
             Write-Warning "The $name suite could not run: $_"
-            $counts.Add([pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 })
+            $counts.Add([pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedTests = @("$name suite could not run") })
         }
     }
     $passed = ($counts | Measure-Object Passed -Sum).Sum
     $failed = ($counts | Measure-Object Failed -Sum).Sum
     $skipped = ($counts | Measure-Object Skipped -Sum).Sum
+    # The failures again, next to the closing line, where a truncated log still shows them.
+    foreach ($name in $counts.FailedTests | Where-Object { $_ }) { "FAILED: $name" }
     # The closing line CI reads.
     "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { $script:exitCode = 1 }

@@ -43,7 +43,10 @@ $result = Invoke-Pester -Configuration $config
 # A file that failed to load or a block whose BeforeAll threw: counted as failed even when no test was marked so.
 $failed = $result.FailedCount
 if ($failed -eq 0) { $failed = $result.FailedBlocksCount + $result.FailedContainersCount }
-$counts = [ordered]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount + $result.NotRunCount }
+$failedNames = @($result.Failed | ForEach-Object ExpandedPath) +
+    @($result.FailedBlocks | ForEach-Object { "$($_.ExpandedPath) (block)" }) +
+    @($result.FailedContainers | ForEach-Object { "$($_.Item) (file)" })
+$counts = [ordered]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount + $result.NotRunCount; FailedTests = $failedNames }
 if ($Summary) { $counts | ConvertTo-Json | Set-Content -Path $Summary }
 "Pester: $($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
 exit ([int]($failed -gt 0))
