@@ -15,6 +15,7 @@
         'Disconnect-MeshCluster'
         'Export-MeshCA'
         'Get-MeshCluster'
+        'Get-MeshRemoteCluster'
         'Get-MeshStatus'
         'Import-MeshCA'
         'Install-MeshCACertificate'

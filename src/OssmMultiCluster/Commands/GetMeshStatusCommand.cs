@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OssmMultiCluster.Mesh.Connectivity;
 using OssmMultiCluster.Mesh.Status;
 using OssmMultiCluster.Model;
 
@@ -28,6 +29,10 @@ public sealed class GetMeshStatusCommand : MeshCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string GatewayName { get; set; } = "istio-eastwestgateway";
 
+    /// <summary>Also ask each cluster's istiod which remote clusters it has synced (Get-MeshRemoteCluster), one check per remote cluster.</summary>
+    [Parameter]
+    public SwitchParameter IstiodView { get; set; }
+
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 
     protected override void EndProcessing()
@@ -36,8 +41,37 @@ public sealed class GetMeshStatusCommand : MeshCmdlet
         ForEachCluster("Reading mesh state",
             _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<ClusterState>>)(ct => ClusterState.ReadAsync(c, Namespace, GatewayName, ct)))).ToList(),
             states.Add);
-        var checks = StatusChecker.Check(states, DateTime.UtcNow);
+        var checks = StatusChecker.Check(states, DateTime.UtcNow).ToList();
+        if (IstiodView)
+        {
+            checks.AddRange(ReadIstiodViews(states.Where(s => s.Unreachable is null).Select(s => s.Cluster).ToList()));
+        }
+
         WriteObject(checks, enumerateCollection: true);
         WriteObject(StatusChecker.Summarize(_clusters.Count, checks));
     }
+
+    /// <summary>istiod's view as checks: one per remote cluster; a cluster whose istiod cannot be asked is one Error check.</summary>
+    private List<MeshStatusCheck> ReadIstiodViews(IReadOnlyList<MeshCluster> reachable)
+    {
+        var exec = PodExecTransport.Create();
+        return Run(async ct =>
+        {
+            var perCluster = await Task.WhenAll(reachable.Select(async c =>
+            {
+                try
+                {
+                    var view = await Mesh.Status.IstiodView.ReadAsync(c, Namespace, exec, ct).ConfigureAwait(false);
+                    return view.Select(v => new MeshStatusCheck(c.Name, IstiodViewCheck, v.Status, $"{v.RemoteCluster}: {v.Detail} ({v.Istiod})")).ToList();
+                }
+                catch (MeshException error)
+                {
+                    return new List<MeshStatusCheck> { new(c.Name, IstiodViewCheck, MeshCheckStatus.Error, $"{error.ErrorId}: {error.Message}") };
+                }
+            })).ConfigureAwait(false);
+            return perCluster.SelectMany(checks => checks).ToList();
+        }, "Reading istiod's remote clusters");
+    }
+
+    private const string IstiodViewCheck = "istiod-view";
 }

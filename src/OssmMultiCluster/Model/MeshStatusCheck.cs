@@ -20,7 +20,7 @@ public sealed class MeshStatusCheck
 
     public string Cluster { get; }
 
-    /// <summary>trust, network, control-plane, gateway, remote-secret, mesh-networks, or reachable.</summary>
+    /// <summary>trust, network, control-plane, gateway, remote-secret, mesh-networks, reachable, or istiod-view (with -IstiodView).</summary>
     public string Check { get; }
 
     public MeshCheckStatus Status { get; }

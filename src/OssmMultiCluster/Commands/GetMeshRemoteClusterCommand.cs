@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using OssmMultiCluster.Mesh.Connectivity;
+using OssmMultiCluster.Mesh.Status;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// The mesh as istiod sees it: for each cluster, every running istiod's list of remote clusters (debug/clusterz, what
+/// 'istioctl remote-clusters' shows), set against the remote secrets there. Clusters are read in parallel; one that
+/// cannot be read is an error record naming it, and the others go on.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MeshRemoteCluster")]
+[OutputType(typeof(MeshRemoteCluster))]
+public sealed class GetMeshRemoteClusterCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    /// <summary>The clusters whose istiod to ask.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    /// <summary>The control plane's namespace, where istiod and the remote secrets are.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        var exec = PodExecTransport.Create();
+        ForEachCluster("Reading istiod's remote clusters",
+            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<MeshRemoteCluster>>>)(ct => IstiodView.ReadAsync(c, Namespace, exec, ct)))).ToList(),
+            view => WriteObject(view, enumerateCollection: true));
+    }
+}
