@@ -155,7 +155,10 @@ function Invoke-Test {
     $failed = ($counts | Measure-Object Failed -Sum).Sum
     $skipped = ($counts | Measure-Object Skipped -Sum).Sum
     # The failures again, next to the closing line, where a truncated log still shows them.
-    foreach ($name in $counts.FailedTests | Where-Object { $_ }) { "FAILED: $name" }
+    foreach ($suiteCounts in $counts) {
+        $names = $suiteCounts.PSObject.Properties['FailedTests']
+        if ($names) { foreach ($name in @($names.Value) | Where-Object { $_ }) { "FAILED: $name" } }
+    }
     # The closing line CI reads.
     "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { $script:exitCode = 1 }
