@@ -160,7 +160,8 @@ Connect-MeshCluster -Cluster `$c -Namespace $ns -CreateServiceAccount -Verbose |
 Describe 'Connect-MeshCluster on OSSM 3' {
     It 'configures the Istio resources'' mesh networks only when -MeshNetworks asks for them' {
         $ns = 'mesh-ossm3'
-        $c = Get-MeshCluster -Kubeconfig $west, $east
+        # The clusters that carry the Sail operator's CRDs.
+        $c = Get-MeshCluster -Kubeconfig $sailwest, $saileast -Network west-network, east-network
         $null = $c | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm3 -Name m3 -Namespace $ns -SkipCni
         $null = $c | Install-MeshEastWestGateway -Namespace $ns -Flavor Ossm3 -Wait -Timeout 00:00:30
 
@@ -170,11 +171,11 @@ Describe 'Connect-MeshCluster on OSSM 3' {
             Where-Object Kind -EQ Istio | ForEach-Object Action | Should -Be 'Configured', 'Configured'
         $errors | Should -BeNullOrEmpty
 
-        $istio = Get-LabObject $lab west @('istios.sailoperator.io', 'm3')
+        $istio = Get-LabObject $lab sailwest @('istios.sailoperator.io', 'm3')
         $networks = $istio.spec.values.global.meshNetworks
-        $networks['east-network'].endpoints[0].fromRegistry | Should -BeExactly 'east'
-        $networks['east-network'].gateways[0].address | Should -BeExactly "istio-eastwestgateway.$ns.east.elb.lab.test"
-        $istio.spec.values.global.multiCluster.clusterName | Should -BeExactly 'west'
+        $networks['east-network'].endpoints[0].fromRegistry | Should -BeExactly 'saileast'
+        $networks['east-network'].gateways[0].address | Should -BeExactly "istio-eastwestgateway.$ns.saileast.elb.lab.test"
+        $istio.spec.values.global.multiCluster.clusterName | Should -BeExactly 'sailwest'
     }
 }
 

@@ -70,15 +70,17 @@ AfterAll {
 Describe 'Install-MeshControlPlane' {
     It 'installs both flavors, read back as sent, and a re-run is Unchanged' {
         $clusters = Get-MeshCluster -Kubeconfig $west, $east -Network west-network, east-network
+        # OSSM 3 on the clusters that carry the Sail operator's CRDs.
+        $sail = Get-MeshCluster -Kubeconfig $sailwest, $saileast -Network west-network, east-network
         $first = @($clusters | Install-MeshControlPlane -MeshId bookinfo-mesh -Namespace cp-ossm2 -ErrorVariable errors)
-        $first += $clusters | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm3 -Name flavour-test -Namespace cp-ossm3 -Version v1.24.3 -ErrorVariable +errors
+        $first += $sail | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm3 -Name flavour-test -Namespace cp-ossm3 -Version v1.24.3 -ErrorVariable +errors
         $first | ForEach-Object { $_ | Should -BeOfType ([OssmMultiCluster.Model.MeshResourceResult]) }
         $first | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" } | Should -Be @(
             'west|Namespace|Created', 'west|ServiceMeshControlPlane|Created', 'east|Namespace|Created', 'east|ServiceMeshControlPlane|Created',
-            'west|Namespace|Created', 'west|Namespace|Created', 'west|IstioCNI|Created', 'west|Istio|Created', 'west|PeerAuthentication|Created',
-            'east|Namespace|Created', 'east|Namespace|Created', 'east|IstioCNI|Created', 'east|Istio|Created', 'east|PeerAuthentication|Created')
+            'sailwest|Namespace|Created', 'sailwest|Namespace|Created', 'sailwest|IstioCNI|Created', 'sailwest|Istio|Created', 'sailwest|PeerAuthentication|Created',
+            'saileast|Namespace|Created', 'saileast|Namespace|Created', 'saileast|IstioCNI|Created', 'saileast|Istio|Created', 'saileast|PeerAuthentication|Created')
         $again = @($clusters | Install-MeshControlPlane -MeshId bookinfo-mesh -Namespace cp-ossm2 -ErrorVariable +errors)
-        $again += $clusters | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm3 -Name flavour-test -Namespace cp-ossm3 -Version v1.24.3 -ErrorVariable +errors
+        $again += $sail | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm3 -Name flavour-test -Namespace cp-ossm3 -Version v1.24.3 -ErrorVariable +errors
         $again | ForEach-Object Action | Sort-Object -Unique | Should -Be 'Unchanged'
         $errors | Should -BeNullOrEmpty
 
@@ -97,10 +99,10 @@ Describe 'Install-MeshControlPlane' {
         ConvertTo-Comparable $smcp.spec | Should -BeExactly (ConvertTo-Comparable $expected.spec)
         (Get-LabObject $lab east @('ns', 'cp-ossm2')).metadata.labels['topology.istio.io/network'] | Should -BeExactly 'east-network'
 
-        $istio = Get-LabObject $lab west @('istios.sailoperator.io', 'flavour-test')
+        $istio = Get-LabObject $lab sailwest @('istios.sailoperator.io', 'flavour-test')
         $istio.spec.namespace | Should -BeExactly 'cp-ossm3'
-        $istio.spec.values.global.multiCluster.clusterName | Should -BeExactly 'west'
-        (Get-LabObject $lab west @('-n', 'cp-ossm3', 'peerauthentications.security.istio.io', 'default')).spec.mtls.mode | Should -BeExactly 'STRICT'
+        $istio.spec.values.global.multiCluster.clusterName | Should -BeExactly 'sailwest'
+        (Get-LabObject $lab sailwest @('-n', 'cp-ossm3', 'peerauthentications.security.istio.io', 'default')).spec.mtls.mode | Should -BeExactly 'STRICT'
     }
 
     It 'gives a cluster without the operator a clear error and leaves it untouched, and goes on with the next' {

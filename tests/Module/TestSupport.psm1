@@ -10,9 +10,13 @@ $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $script:LabScript = Join-Path $script:RepoRoot 'tests/lab/lab.sh'
 
 # The clusters every module test may use: west (load balancers get IPs), east (hostnames), north, bare (no operator
-# CRDs) and doomed (taken down by the test that needs a cluster gone).
-$script:LabClusters = 'west', 'east', 'north', 'bare', 'doomed'
-$script:LabOptions = '--lb-hostname', 'east', '--no-crds', 'bare'
+# CRDs) and doomed (taken down by the test that needs a cluster gone). west, east, north and doomed play OSSM 2.6 and
+# carry the real CRDs of its operator; sailwest and saileast (hostnames) play OSSM 3 and carry the Sail operator's
+# (../shared/reference/upstream/crds; one set per cluster, never both).
+$script:LabClusters = 'west', 'east', 'north', 'bare', 'doomed', 'sailwest', 'saileast'
+$script:LabOptions = '--lb-hostname', 'east', '--no-crds', 'bare', '--lb-hostname', 'saileast',
+    '--crds', 'west=ossm2', '--crds', 'east=ossm2', '--crds', 'north=ossm2', '--crds', 'doomed=ossm2',
+    '--crds', 'sailwest=ossm3', '--crds', 'saileast=ossm3'
 
 function Get-RepoRoot { $script:RepoRoot }
 

@@ -3,7 +3,7 @@
 # 127.0.0.1, with its own CA, admin token and kubeconfig (certificate-authority-data, never insecure-skip-tls-verify).
 # A stand-in for a cloud load balancer gives LoadBalancer Services a status.loadBalancer.ingress address.
 #
-#   lab.sh start <dir> [--lb-hostname <cluster>]... [--no-crds <cluster>]... <cluster>...
+#   lab.sh start <dir> [--lb-hostname <cluster>]... [--crds <cluster>=lab|ossm2|ossm3|none]... [--no-crds <cluster>]... <cluster>...
 #   lab.sh stop <dir> [--purge]
 #   lab.sh stop-cluster <dir> <cluster>     (stops one cluster's processes, as a cluster that went down)
 #   lab.sh stop-apiserver <dir> <cluster>   (kills only its kube-apiserver: the cluster is down until start-apiserver)
@@ -14,6 +14,10 @@
 # holds a user the cluster authenticates but grants nothing (for forbidden-cluster tests). A Service's annotation
 # ossm-lab/ingress: ip|hostname|none overrides the cluster's address form ("none": never gets an address).
 # start first stops whatever a crashed earlier run left in <dir>.
+# --crds picks a cluster's CRDs: lab (default: tests/lab/crds, the project's own), ossm2 or ossm3 (the real CRDs the
+# OSSM 2.6 or OSSM 3 operator installs, from ../shared/reference/upstream/crds, or $OSSM_LAB_UPSTREAM_CRDS), none
+# (a cluster without an operator; --no-crds <cluster> says the same). One set per cluster: ossm2 and ossm3 define
+# some CRDs of the same name in different versions.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -110,6 +114,14 @@ lb_loop() { # kubeconfig cluster form index
   done
 }
 
+crd_folder() { # lab|ossm2|ossm3
+  case "$1" in
+    lab) echo "$here/crds" ;;
+    ossm2|ossm3) echo "${OSSM_LAB_UPSTREAM_CRDS:-$here/../../../shared/reference/upstream/crds}/$1" ;;
+    *) die "unknown CRD set '$1' (lab, ossm2, ossm3 or none)" ;;
+  esac
+}
+
 start_cluster() { # cluster index lbform crds
   cluster=$1
   local index=$2 lbform=$3 crds=$4
@@ -159,9 +171,13 @@ start_cluster() { # cluster index lbform crds
     --use-service-account-credentials=false \
     --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route'
 
-  if [[ "$crds" == yes ]]; then
-    kubectl --kubeconfig "$kc" apply -f "$here/crds" >/dev/null
-    kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s -f "$here/crds" >/dev/null
+  if [[ "$crds" != none ]]; then
+    local crd_dir
+    crd_dir=$(crd_folder "$crds")
+    # kube-apiserver 1.20 does not know newer schema fields (x-kubernetes-validations): kubectl must not refuse them
+    # on its side, and server-side apply would refuse them where a create drops them (the cluster is new: create).
+    kubectl --kubeconfig "$kc" create --validate=false -f "$crd_dir" >/dev/null
+    kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s -f "$crd_dir" >/dev/null
   fi
 
   lb_loop "$kc" "$cluster" "$lbform" "$index" > /dev/null 2>&1 &
@@ -195,18 +211,24 @@ shift
 
 case "$command" in
   start)
-    declare -A hostname_lb=() no_crds=()
+    declare -A hostname_lb=() crd_set=()
     clusters=()
     while [[ $# -gt 0 ]]; do
       case "$1" in
         --lb-hostname) hostname_lb[$2]=1; shift 2 ;;
-        --no-crds) no_crds[$2]=1; shift 2 ;;
+        --no-crds) crd_set[$2]=none; shift 2 ;;
+        --crds) [[ "$2" =~ ^([a-z0-9-]+)=(lab|ossm2|ossm3|none)$ ]] || die "--crds takes <cluster>=lab|ossm2|ossm3|none, not '$2'"
+                crd_set[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) [[ "$1" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "cluster name '$1' is not a DNS-1123 label"
            clusters+=("$1"); shift ;;
       esac
     done
     [[ ${#clusters[@]} -gt 0 ]] || die "name at least one cluster"
+    for c in "${!crd_set[@]}"; do
+      [[ "${crd_set[$c]}" == none ]] || [[ -d "$(crd_folder "${crd_set[$c]}")" ]] ||
+        die "$c: CRD set ${crd_set[$c]} not found at $(crd_folder "${crd_set[$c]}")"
+    done
     bin=$("$here/install-binaries.sh" | tail -n 1)
     stop_lab
     log "starting ${clusters[*]} in $dir"
@@ -214,7 +236,7 @@ case "$command" in
     for i in "${!clusters[@]}"; do
       c=${clusters[$i]}
       form=ip; [[ -z "${hostname_lb[$c]:-}" ]] || form=hostname
-      crds=yes; [[ -z "${no_crds[$c]:-}" ]] || crds=no
+      crds=${crd_set[$c]:-lab}
       start_cluster "$c" "$i" "$form" "$crds" > "$dir/.$c.out" &
       pids+=($!)
     done

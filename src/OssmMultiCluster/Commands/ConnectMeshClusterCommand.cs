@@ -86,23 +86,59 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             CreateServiceAccount = CreateServiceAccount,
         };
 
-        var controlPlanes = Collect("Finding control planes", targets, (c, ct) => Mesh.MeshNetworks.LocateAsync(c, Namespace, ct));
-        var secrets = Collect("Rendering remote secrets", _clusters, (c, ct) =>
-            RemoteSecrets.RenderAsync(c, secretOptions with { Server = Server?[c.Name]?.ToString() }, ct));
-        foreach (var warning in secrets.Values.SelectMany(s => s.Warnings))
+        // -OutputPath reads the clusters and changes nothing: the reader accounts and token Secrets go to the tree, and
+        // what exists only once they are applied (tokens, a control plane from the Install steps' tree) is reported
+        // as pending, for a second export after the first is applied.
+        var exporting = OutputPath is not null;
+        var controlPlanes = Collect("Finding control planes", targets, async (c, ct) =>
+        {
+            try
+            {
+                return await Mesh.MeshNetworks.LocateAsync(c, Namespace, ct).ConfigureAwait(false);
+            }
+            catch (MeshException error) when (exporting && error.ErrorId == "ControlPlaneNotFound")
+            {
+                return null;
+            }
+        });
+        foreach (var pending in controlPlanes.Where(cp => cp.Value is null).Select(cp => cp.Key))
+        {
+            WriteWarning($"MeshNetworksPending: cluster '{pending.Name}' has no control plane for namespace {Namespace} yet, so its mesh networks are not in the tree. " +
+                         "Apply the Install steps' tree, then run Connect-MeshCluster -OutputPath again.");
+        }
+
+        Dictionary<MeshCluster, RemoteSecretExport> exports;
+        if (exporting)
+        {
+            exports = Collect("Reading reader tokens", _clusters, (c, ct) =>
+                RemoteSecrets.RenderForExportAsync(c, secretOptions with { Server = Server?[c.Name]?.ToString() }, ct));
+        }
+        else
+        {
+            exports = Collect("Rendering remote secrets", _clusters, async (c, ct) =>
+            {
+                var rendered = await RemoteSecrets.RenderAsync(c, secretOptions with { Server = Server?[c.Name]?.ToString() }, ct).ConfigureAwait(false);
+                return new RemoteSecretExport(c, Array.Empty<KubeObject>(), rendered, rendered.Warnings);
+            });
+        }
+
+        foreach (var warning in exports.Values.SelectMany(s => s.Warnings))
         {
             WriteWarning(warning);
         }
 
-        var addresses = controlPlanes.Values.Any(cp => MeshConnector.NeedsMeshNetworks(cp, options))
-            ? Collect("Waiting for gateway addresses", _clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, Timeout, ct))
+        var secrets = exports.Values.Where(e => e.Secret is not null).Select(e => e.Secret!).ToList();
+        // An export does not wait for addresses that appear only once the gateway's tree is applied, unless told how long.
+        var wait = exporting && !MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.Zero : Timeout;
+        var addresses = controlPlanes.Values.Any(cp => cp is not null && MeshConnector.NeedsMeshNetworks(cp, options))
+            ? Collect("Waiting for gateway addresses", _clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, wait, ct))
             : new Dictionary<MeshCluster, MeshGatewayAddress>();
 
         var plans = new List<ClusterPlan>();
         foreach (var target in targets.Where(controlPlanes.ContainsKey))
         {
             var controlPlane = controlPlanes[target];
-            var missing = MeshConnector.NeedsMeshNetworks(controlPlane, options)
+            var missing = controlPlane is not null && MeshConnector.NeedsMeshNetworks(controlPlane, options)
                 ? _clusters.Where(c => c != target && !addresses.ContainsKey(c)).Select(c => c.Name).ToList()
                 : new List<string>();
             if (missing.Count > 0)
@@ -113,7 +149,12 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
                     target.Name, "Fix the errors above for those clusters (gateway installed, address assigned), then run Connect-MeshCluster again."));
             }
 
-            var objects = MeshConnector.Objects(target, secrets.Values, missing.Count > 0 ? null : controlPlane, addresses.Values.ToList(), options);
+            var objects = MeshConnector.Objects(target, secrets, missing.Count > 0 ? null : controlPlane, addresses.Values.ToList(), options);
+            if (exports.TryGetValue(target, out var own))
+            {
+                objects = own.SourceObjects.Concat(objects).ToList();
+            }
+
             plans.Add(new ClusterPlan(target, objects, $"Connect cluster {target.Name}", ct => MeshConnector.ConnectAsync(target, objects, Force, ct)));
         }
 

@@ -17,11 +17,11 @@ public sealed class ImportMeshCACommand : MeshCmdlet
     private const string LayoutSet = "Layout";
     private const string FilesSet = "Files";
 
-    /// <summary>A folder holding root/ and &lt;cluster&gt;/ folders, as Export-MeshCA or the walkthrough writes them.</summary>
+    /// <summary>Folders holding root/ and &lt;cluster&gt;/ folders, as Export-MeshCA or the walkthrough writes them; each read in turn.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = LayoutSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = string.Empty;
+    public string[] Path { get; set; } = Array.Empty<string>();
 
     [Parameter(Mandatory = true, ParameterSetName = FilesSet)]
     [ValidateNotNullOrEmpty]
@@ -57,16 +57,9 @@ public sealed class ImportMeshCACommand : MeshCmdlet
         {
             if (ParameterSetName == LayoutSet)
             {
-                foreach (var result in new CAImportService().ImportLayout(Resolve(Path), password))
+                foreach (var path in Path)
                 {
-                    if (result.Authority is not null)
-                    {
-                        WriteObject(result.Authority);
-                    }
-                    else
-                    {
-                        WriteMeshError(result.Error!);
-                    }
+                    ImportLayout(path, password);
                 }
             }
             else
@@ -82,6 +75,29 @@ public sealed class ImportMeshCACommand : MeshCmdlet
         finally
         {
             Array.Clear(password);
+        }
+    }
+
+    /// <summary>One folder; a folder that cannot be read is reported and the next one is still read.</summary>
+    private void ImportLayout(string path, char[] password)
+    {
+        try
+        {
+            foreach (var result in new CAImportService().ImportLayout(Resolve(path), password))
+            {
+                if (result.Authority is not null)
+                {
+                    WriteObject(result.Authority);
+                }
+                else
+                {
+                    WriteMeshError(result.Error!);
+                }
+            }
+        }
+        catch (MeshException error)
+        {
+            WriteMeshError(error);
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string MeshId { get; set; } = string.Empty;
 
+    /// <summary>Ossm2 or Ossm3; not given: read from each cluster (its control plane, else the operator API it serves).</summary>
     [Parameter]
     public MeshFlavor Flavor { get; set; } = MeshFlavor.Ossm2;
 
@@ -66,12 +67,41 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
             DiscoverySelector = DiscoverySelector.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? string.Empty),
             SkipCni = SkipCni,
         };
-        var apis = ControlPlane.RequiredApis(options);
-        var plans = _clusters.Select(cluster =>
+        var flavorGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Flavor));
+        var resolved = new Dictionary<MeshCluster, ControlPlaneOptions>();
+        ForEachCluster("Reading the clusters' operators", _clusters.Select(cluster => (cluster.Name,
+            (Func<CancellationToken, Task<(MeshCluster, ControlPlaneOptions, string?)>>)(async ct =>
+            {
+                var detected = flavorGiven ? null : await OperatorDetection.DetectAsync(cluster, Namespace, ct).ConfigureAwait(false);
+                var clusterOptions = options with { Flavor = detected?.Flavor ?? Flavor };
+                if (clusterOptions.Flavor == MeshFlavor.Ossm3 && clusterOptions.Version is null)
+                {
+                    clusterOptions = clusterOptions with { Version = await OperatorDetection.DefaultVersionAsync(cluster, KubeKind.Istio, ct).ConfigureAwait(false) };
+                }
+
+                return (cluster, clusterOptions, detected?.Reason);
+            }))).ToList(),
+            result =>
+            {
+                var (cluster, clusterOptions, reason) = result;
+                WriteVerbose(reason is null
+                    ? $"{cluster.Name}: flavor {clusterOptions.Flavor} (-Flavor)."
+                    : $"{cluster.Name}: flavor {clusterOptions.Flavor}, read from the cluster: {reason}.");
+                if (clusterOptions.Version is not null && Version is null)
+                {
+                    WriteVerbose($"{cluster.Name}: version {clusterOptions.Version}, the default of the cluster's Sail operator CRD.");
+                }
+
+                resolved[cluster] = clusterOptions;
+            });
+
+        var plans = _clusters.Where(resolved.ContainsKey).Select(cluster =>
         {
-            var objects = ControlPlane.Objects(cluster, options);
+            var clusterOptions = resolved[cluster];
+            var objects = ControlPlane.Objects(cluster, clusterOptions);
+            var apis = ControlPlane.RequiredApis(clusterOptions);
             return new ClusterPlan(cluster, objects,
-                $"Apply the {Flavor} control plane '{options.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network})",
+                $"Apply the {clusterOptions.Flavor} control plane '{clusterOptions.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network})",
                 ct => ObjectInstaller.InstallAsync(cluster, objects, apis, Force, ct));
         }).ToList();
         Deliver("Installing control planes", plans);

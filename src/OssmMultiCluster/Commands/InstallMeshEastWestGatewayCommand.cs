@@ -53,7 +53,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
     [Parameter]
     public SwitchParameter ExposeIstiod { get; set; }
 
-    /// <summary>The mesh's flavour; it decides istiod's Service name for -ExposeIstiod.</summary>
+    /// <summary>The mesh's flavour; it decides istiod's Service name for -ExposeIstiod; not given: read from each cluster.</summary>
     [Parameter]
     public MeshFlavor Flavor { get; set; } = MeshFlavor.Ossm2;
 
@@ -90,15 +90,35 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
             return;
         }
 
-        var apis = EastWestGateway.RequiredApis(options);
-        var plans = _clusters.Select(cluster => new ClusterPlan(cluster, EastWestGateway.Objects(cluster, options),
+        var perCluster = new Dictionary<MeshCluster, EastWestGatewayOptions>();
+        if (ExposeIstiod && !MyInvocation.BoundParameters.ContainsKey(nameof(Flavor)))
+        {
+            // Only -ExposeIstiod depends on the flavour (istiod-basic or istiod): read it from the cluster.
+            ForEachCluster("Reading the clusters' operators", _clusters.Select(cluster => (cluster.Name,
+                (Func<CancellationToken, Task<(MeshCluster, DetectedFlavor)>>)(async ct => (cluster, await OperatorDetection.DetectAsync(cluster, Namespace, ct).ConfigureAwait(false))))).ToList(),
+                result =>
+                {
+                    WriteVerbose($"{result.Item1.Name}: flavor {result.Item2.Flavor}, read from the cluster: {result.Item2.Reason}.");
+                    perCluster[result.Item1] = options with { Flavor = result.Item2.Flavor };
+                });
+        }
+        else
+        {
+            foreach (var cluster in _clusters)
+            {
+                perCluster[cluster] = options;
+            }
+        }
+
+        var plans = _clusters.Where(perCluster.ContainsKey).Select(cluster => new ClusterPlan(cluster, EastWestGateway.Objects(cluster, perCluster[cluster]),
             $"Apply east-west gateway {Namespace}/{Name} ({ServiceType}, network {cluster.Network})",
             async ct =>
             {
                 var pdbVersion = Replicas > 1
                     ? await new ResourceApplier(cluster).ServedVersionAsync("policy", "poddisruptionbudgets", new[] { "v1", "v1beta1" }, ct).ConfigureAwait(false)
                     : "v1";
-                return await ObjectInstaller.InstallAsync(cluster, EastWestGateway.Objects(cluster, options, pdbVersion), apis, Force, ct).ConfigureAwait(false);
+                return await ObjectInstaller.InstallAsync(cluster, EastWestGateway.Objects(cluster, perCluster[cluster], pdbVersion),
+                    EastWestGateway.RequiredApis(perCluster[cluster]), Force, ct).ConfigureAwait(false);
             })).ToList();
         Deliver("Installing east-west gateways", plans);
 

@@ -82,6 +82,13 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
                 rotated.Add(secret);
             });
 
+        // What the remote secrets about to be replaced carry: only those tokens may be revoked afterwards.
+        var carried = new List<(string source, string fingerprint)>();
+        var sourceNames = rotated.Select(s => s.SourceCluster).ToList();
+        ForEachCluster("Reading the remote secrets to replace",
+            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<(string, string)>>>)(ct => TokenRotation.CarriedTokensAsync(c, sourceNames, Namespace, ct)))).ToList(),
+            carried.AddRange);
+
         var failedTargets = new HashSet<string>(_clusters.Select(c => c.Name));
         ForEachCluster("Updating remote secrets",
             _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(string, InstallOutcome)>>)(async ct =>
@@ -99,7 +106,8 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
         }
 
         ForEachCluster("Revoking old tokens",
-            rotated.Select(s => (s.SourceCluster, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TokenRotation.RevokeAsync(s, Namespace, ct)))).ToList(),
+            rotated.Select(s => (s.SourceCluster, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TokenRotation.RevokeAsync(s,
+                carried.Where(c => c.source == s.SourceCluster).Select(c => c.fingerprint).ToHashSet(StringComparer.Ordinal), Namespace, ct)))).ToList(),
             WriteOutcome);
     }
 }

@@ -31,5 +31,17 @@ public sealed record KubeKind(string Group, string Version, string Kind, string 
 /// </summary>
 public sealed record KubeObject(KubeKind Kind, string? Namespace, string Name, object Body)
 {
+    /// <summary>Export only: objects written after this one in its file, because kubectl must apply them after it.</summary>
+    public IReadOnlyList<KubeObject> Companions { get; init; } = Array.Empty<KubeObject>();
+
+    /// <summary>
+    /// Export only. Set on a partial object that sets just this field (Connect's mesh networks): it is merged into
+    /// the whole object a tree holds already. Set on a whole object: the field is another step's and is kept from the file.
+    /// </summary>
+    public IReadOnlyList<string>? SharedField { get; init; }
+
+    /// <summary>Export only: the object sets only <see cref="SharedField"/>.</summary>
+    public bool Partial { get; init; }
+
     public string Describe() => $"{Kind.Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name}";
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using k8s;
 using OssmMultiCluster.Model;
 using OssmMultiCluster.Pki;
@@ -29,12 +30,87 @@ public sealed class ManifestExporter
             var folder = Path.Combine(directory, cluster, obj.Namespace ?? ClusterScopedFolder);
             Directory.CreateDirectory(folder);
             var path = Path.Combine(folder, $"{obj.Kind.Kind.ToLowerInvariant()}-{obj.Name}.yaml");
-            var yaml = KubernetesYaml.Serialize(obj.Body);
+            var yaml = string.Join("---\n", new[] { Merged(obj, path) }.Concat(obj.Companions.Select(c => KubernetesYaml.Serialize(c.Body))));
             var action = Write(path, yaml, isSecret);
             written.Add(new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action));
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// One file per object, shared by the steps that write parts of it: Connect-MeshCluster's mesh networks go into
+    /// the control plane Install-MeshControlPlane wrote, and a re-export of the control plane keeps them. (Two files
+    /// for one object would not do: kubectl apply replaces what the first applied with what the second holds.)
+    /// </summary>
+    private static string Merged(KubeObject obj, string path)
+    {
+        if (obj.SharedField is not { } field || !File.Exists(path))
+        {
+            return KubernetesYaml.Serialize(obj.Body);
+        }
+
+        var type = obj.Body.GetType();
+        JsonObject existing;
+        try
+        {
+            var read = typeof(KubernetesYaml).GetMethods().Single(m => m.Name == nameof(KubernetesYaml.Deserialize) && m.IsGenericMethod
+                && m.GetParameters() is [{ ParameterType: var p }, ..] && p == typeof(string)).MakeGenericMethod(type)
+                .Invoke(null, new object?[] { File.ReadAllText(path), false });
+            existing = JsonNode.Parse(KubernetesJson.Serialize(read))!.AsObject();
+        }
+        catch (Exception ex) when (ex is System.Reflection.TargetInvocationException or YamlDotNet.Core.YamlException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            // Not the module's object (edited by hand beyond reading): it is replaced, as any other file is.
+            return KubernetesYaml.Serialize(obj.Body);
+        }
+
+        var written = JsonNode.Parse(KubernetesJson.Serialize(obj.Body))!.AsObject();
+        var (whole, part) = obj.Partial ? (existing, written) : (written, existing);
+        SetAt(whole, field, At(part, field)?.DeepClone());
+        var merged = typeof(KubernetesJson).GetMethods().Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.IsGenericMethod
+            && m.GetParameters() is [{ ParameterType: var q }, ..] && q == typeof(string)).MakeGenericMethod(type)
+            .Invoke(null, new object?[] { whole.ToJsonString(), null });
+        return KubernetesYaml.Serialize(merged!);
+    }
+
+    private static JsonNode? At(JsonObject root, IReadOnlyList<string> field)
+    {
+        JsonNode? node = root;
+        foreach (var step in field)
+        {
+            node = node is JsonObject o && o.TryGetPropertyValue(step, out var next) ? next : null;
+        }
+
+        return node;
+    }
+
+    private static void SetAt(JsonObject root, IReadOnlyList<string> field, JsonNode? value)
+    {
+        var node = root;
+        foreach (var step in field.Take(field.Count - 1))
+        {
+            if (node[step] is not JsonObject next)
+            {
+                if (value is null)
+                {
+                    return;
+                }
+
+                node[step] = next = new JsonObject();
+            }
+
+            node = next;
+        }
+
+        if (value is null)
+        {
+            node.Remove(field[^1]);
+        }
+        else
+        {
+            node[field[^1]] = value;
+        }
     }
 
     /// <summary>Test seam: called when a file has just been created, before any content is written to it.</summary>

@@ -25,7 +25,10 @@ public sealed record ControlPlaneOptions
 
     public string Namespace { get; init; } = "istio-system";
 
-    /// <summary>spec.version (e.g. v2.6 for an SMCP, v1.24.3 for Istio); null: the operator's default.</summary>
+    /// <summary>
+    /// spec.version (e.g. v2.6 for an SMCP, v1.24.3 for Istio); null: the operator's default (an SMCP leaves it out;
+    /// Sail's schema requires it, so Install-MeshControlPlane reads the default from the cluster's CRD first).
+    /// </summary>
     public string? Version { get; init; }
 
     /// <summary>meshConfig.discoverySelectors matchLabels; empty: no selectors (the control plane sees every namespace).</summary>
@@ -58,7 +61,7 @@ public static class ControlPlane
         var objects = new List<KubeObject> { MeshObjects.Namespace(options.Namespace, cluster.Network) };
         if (options.Flavor == MeshFlavor.Ossm2)
         {
-            objects.Add(Smcp(cluster, options));
+            objects.Add(Smcp(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm2) });
             return objects;
         }
 
@@ -74,7 +77,7 @@ public static class ControlPlane
             }));
         }
 
-        objects.Add(Istio(cluster, options));
+        objects.Add(Istio(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm3) });
         objects.Add(new KubeObject(KubeKind.PeerAuthentication, options.Namespace, "default", new CustomResource<PeerAuthenticationSpec>
         {
             ApiVersion = KubeKind.PeerAuthentication.ApiVersion,
@@ -88,6 +91,26 @@ public static class ControlPlane
     private static List<V1LabelSelector>? Selectors(ControlPlaneOptions options) => options.DiscoverySelector.Count == 0
         ? null
         : new List<V1LabelSelector> { new() { MatchLabels = new Dictionary<string, string>(options.DiscoverySelector) } };
+
+    /// <summary>
+    /// OSSM 3's selectors: the user's, and always the control plane's own namespace (and the CNI's), selected by name.
+    /// Istio filters out every namespace no selector matches, its own included: without this it would not see the
+    /// east-west gateway's Service and Gateway, nor write istio-ca-root-cert there.
+    /// </summary>
+    private static List<V1LabelSelector>? SailSelectors(ControlPlaneOptions options)
+    {
+        if (Selectors(options) is not { } selectors)
+        {
+            return null;
+        }
+
+        foreach (var ns in options.SkipCni ? new[] { options.Namespace } : new[] { options.Namespace, options.CniNamespace })
+        {
+            selectors.Add(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [MeshObjects.NamespaceNameLabel] = ns } });
+        }
+
+        return selectors;
+    }
 
     private static KubeObject Smcp(MeshCluster cluster, ControlPlaneOptions options) =>
         new(KubeKind.ServiceMeshControlPlane, options.Namespace, options.ResourceName, new CustomResource<SmcpSpec>
@@ -138,7 +161,7 @@ public static class ControlPlane
                         MultiCluster = new IstioMultiCluster { ClusterName = cluster.Name },
                         Network = cluster.Network,
                     },
-                    MeshConfig = new IstioMeshConfig { DiscoverySelectors = Selectors(options), AccessLogFile = "/dev/stdout" },
+                    MeshConfig = new IstioMeshConfig { DiscoverySelectors = SailSelectors(options), AccessLogFile = "/dev/stdout" },
                 },
             },
         });

@@ -15,6 +15,12 @@ public sealed record EastWestGatewayOptions
 {
     public const string AwsNlbAnnotation = "service.beta.kubernetes.io/aws-load-balancer-type";
 
+    /// <summary>
+    /// Istio takes a NodePort Service as a network's gateway only when it carries this annotation (a JSON label
+    /// selector of the nodes whose addresses are the gateway's); '{}' selects every node.
+    /// </summary>
+    public const string NodeSelectorAnnotation = "traffic.istio.io/nodeSelector";
+
     public string Namespace { get; init; } = "istio-system";
     public string Name { get; init; } = "istio-eastwestgateway";
     public GatewayServiceType ServiceType { get; init; } = GatewayServiceType.LoadBalancer;
@@ -114,6 +120,11 @@ public static class EastWestGateway
         if (options.ServiceType == GatewayServiceType.LoadBalancer && options.LoadBalancerAnnotations.Count > 0)
         {
             metadata.Annotations = new Dictionary<string, string>(options.LoadBalancerAnnotations);
+        }
+        else if (options.ServiceType == GatewayServiceType.NodePort)
+        {
+            // Without it the network has no gateway unless mesh networks name one.
+            metadata.Annotations = new Dictionary<string, string> { [EastWestGatewayOptions.NodeSelectorAnnotation] = "{}" };
         }
 
         return new V1Service

@@ -66,12 +66,20 @@ public static class MeshNetworks
     }
 
     /// <summary>Where a flavour keeps its mesh networks.</summary>
-    public static IReadOnlyList<string> FieldPath(ControlPlaneRef controlPlane) => controlPlane.Flavor == MeshFlavor.Ossm2
+    public static IReadOnlyList<string> FieldPath(ControlPlaneRef controlPlane) => FieldPath(controlPlane.Flavor);
+
+    public static IReadOnlyList<string> FieldPath(MeshFlavor flavor) => flavor == MeshFlavor.Ossm2
         ? new[] { "spec", "cluster", "multiCluster", "meshNetworks" }
         : new[] { "spec", "values", "global", "meshNetworks" };
 
     /// <summary>The partial control-plane object that sets exactly the mesh networks.</summary>
-    public static KubeObject Object(ControlPlaneRef controlPlane, Dictionary<string, MeshNetwork> networks) => controlPlane.Flavor == MeshFlavor.Ossm2
+    public static KubeObject Object(ControlPlaneRef controlPlane, Dictionary<string, MeshNetwork> networks) => ObjectOf(controlPlane, networks) with
+    {
+        SharedField = FieldPath(controlPlane),
+        Partial = true,
+    };
+
+    private static KubeObject ObjectOf(ControlPlaneRef controlPlane, Dictionary<string, MeshNetwork> networks) => controlPlane.Flavor == MeshFlavor.Ossm2
         ? new KubeObject(KubeKind.ServiceMeshControlPlane, controlPlane.Namespace, controlPlane.Name, new CustomResource<SmcpSpec>
         {
             ApiVersion = KubeKind.ServiceMeshControlPlane.ApiVersion,

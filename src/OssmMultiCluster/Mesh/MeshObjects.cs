@@ -10,6 +10,9 @@ public static class MeshObjects
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string ManagedBy = "ossm-multicluster";
 
+    /// <summary>The namespace's own name as a label: set by Kubernetes 1.21 and later, by the module on older servers too.</summary>
+    public const string NamespaceNameLabel = "kubernetes.io/metadata.name";
+
     /// <summary>
     /// A namespace marked as managed by the module, and labelled with the cluster's network when it is the control
     /// plane's. The mark matters beyond bookkeeping: an apply that owns no field at all makes the API server rewrite
@@ -17,7 +20,8 @@ public static class MeshObjects
     /// </summary>
     public static KubeObject Namespace(string name, string? network)
     {
-        var labels = new Dictionary<string, string> { [ManagedByLabel] = ManagedBy };
+        // The name label lets a discovery selector pick the namespace by name (OSSM 3 selects its own namespace so).
+        var labels = new Dictionary<string, string> { [ManagedByLabel] = ManagedBy, [NamespaceNameLabel] = name };
         if (network is not null)
         {
             labels[NetworkLabel] = network;

@@ -8,6 +8,9 @@ using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
 
+/// <summary>What Connect-MeshCluster -OutputPath writes for one source cluster: its own objects, and its remote secret once it has a token.</summary>
+public sealed record RemoteSecretExport(MeshCluster Source, IReadOnlyList<KubeObject> SourceObjects, MeshRemoteSecret? Secret, IReadOnlyList<string> Warnings);
+
 public sealed record RemoteSecretOptions
 {
     public string Namespace { get; init; } = "istio-system";
@@ -62,6 +65,11 @@ public static class RemoteSecrets
             ? await BoundTokenAsync(source, options, cancellation).ConfigureAwait(false)
             : await SecretTokenAsync(source, options, rotate, cancellation).ConfigureAwait(false);
 
+        return Render(source, options, token, expires, replaced);
+    }
+
+    private static MeshRemoteSecret Render(MeshCluster source, RemoteSecretOptions options, string token, DateTime? expires, IReadOnlyList<ReplacedToken> replaced)
+    {
         var server = options.Server ?? source.Server;
         var warnings = new List<string>();
         if (IsLoopback(server))
@@ -90,6 +98,7 @@ public static class RemoteSecrets
         };
         return new MeshRemoteSecret(source, server, options.ServiceAccount, options.TokenType, expires, secret, warnings) { ReplacedTokenSecrets = replaced };
     }
+
 
     /// <summary>The kubeconfig istiod reads a remote cluster with, built from KubernetesClient's kubeconfig model.</summary>
     private static string Kubeconfig(MeshCluster source, string server, RemoteSecretOptions options, string token)
@@ -122,7 +131,7 @@ public static class RemoteSecrets
         return KubernetesYaml.Serialize(config);
     }
 
-    private static async Task<(string token, DateTime? expires, IReadOnlyList<string> replaced)> BoundTokenAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
+    private static async Task<(string token, DateTime? expires, IReadOnlyList<ReplacedToken> replaced)> BoundTokenAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
     {
         try
         {
@@ -132,7 +141,7 @@ public static class RemoteSecrets
                 Kind = "TokenRequest",
                 Spec = new V1TokenRequestSpec { ExpirationSeconds = (long)options.TokenLifetime.TotalSeconds, Audiences = new List<string>() },
             }, options.ServiceAccount, options.Namespace, cancellationToken: cancellation).ConfigureAwait(false);
-            return (request.Status.Token, request.Status.ExpirationTimestamp?.ToUniversalTime(), Array.Empty<string>());
+            return (request.Status.Token, request.Status.ExpirationTimestamp?.ToUniversalTime(), Array.Empty<ReplacedToken>());
         }
         catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
         {
@@ -145,7 +154,7 @@ public static class RemoteSecrets
     /// first, else the newest other), else one is created.
     /// Rotating creates a new one and reports the others, whose deletion revokes their tokens.
     /// </summary>
-    private static async Task<(string token, DateTime? expires, IReadOnlyList<string> replaced)> SecretTokenAsync(MeshCluster source,
+    private static async Task<(string token, DateTime? expires, IReadOnlyList<ReplacedToken> replaced)> SecretTokenAsync(MeshCluster source,
         RemoteSecretOptions options, bool rotate, CancellationToken cancellation)
     {
         var applier = new ResourceApplier(source);
@@ -168,25 +177,20 @@ public static class RemoteSecrets
             var usable = accountSecrets.FirstOrDefault(s => (!rotate || s.Metadata.Name == name) && s.Data?.ContainsKey("token") == true);
             if (usable is not null)
             {
-                var others = rotate ? accountSecrets.Where(s => s != usable).Select(s => s.Metadata.Name).ToList() : new List<string>();
+                // Rotation may revoke only tokens the module issued (its own name prefix): a token Secret someone else
+                // made (the operator, Kiali, another mesh) is never a candidate.
+                var others = rotate
+                    ? accountSecrets.Where(s => s != usable && s.Data?.ContainsKey("token") == true)
+                        .Select(s => new ReplacedToken(s.Metadata.Name, TokenFingerprint(Encoding.UTF8.GetString(s.Data["token"])), IsModuleIssued(s.Metadata.Name, options.ServiceAccount)))
+                        .ToList()
+                    : new List<ReplacedToken>();
                 return (Encoding.UTF8.GetString(usable.Data["token"]), null, others);
             }
 
             if (!created)
             {
                 // Kubernetes 1.24 and later no longer create one per account: ask the token controller for one.
-                await applier.ApplyAsync(new KubeObject(KubeKind.Secret, options.Namespace, name, new V1Secret
-                {
-                    ApiVersion = "v1",
-                    Kind = "Secret",
-                    Type = "kubernetes.io/service-account-token",
-                    Metadata = new V1ObjectMeta
-                    {
-                        Name = name,
-                        NamespaceProperty = options.Namespace,
-                        Annotations = new Dictionary<string, string> { [ServiceAccountNameAnnotation] = options.ServiceAccount },
-                    },
-                }), force: false, cancellation).ConfigureAwait(false);
+                await applier.ApplyAsync(TokenRequest(options, name), force: false, cancellation).ConfigureAwait(false);
                 created = true;
             }
 
@@ -201,10 +205,117 @@ public static class RemoteSecrets
         }
     }
 
+    /// <summary>The module's token Secret of the reader account, empty: the token controller fills it in.</summary>
+    private static KubeObject TokenRequest(RemoteSecretOptions options, string name) => new(KubeKind.Secret, options.Namespace, name, new V1Secret
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Type = "kubernetes.io/service-account-token",
+        Metadata = new V1ObjectMeta
+        {
+            Name = name,
+            NamespaceProperty = options.Namespace,
+            Annotations = new Dictionary<string, string> { [ServiceAccountNameAnnotation] = options.ServiceAccount },
+        },
+    });
+
     /// <summary>
-    /// The reader account and the read access Istio's istio-reader role grants. Not the namespace: the Install steps
-    /// apply it with the network label, and an apply of it here without the label would take the label away.
+    /// Connect-MeshCluster -OutputPath: what a source cluster needs for its remote secret, read without changing
+    /// anything. The objects the cluster must carry (with -CreateServiceAccount the reader account, and the module's
+    /// token Secret) go to the tree; the remote secret only when its token exists already, because a token is issued
+    /// by the cluster once that Secret is applied (so a first export is applied, then exported again).
     /// </summary>
+    public static async Task<RemoteSecretExport> RenderForExportAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
+    {
+        if (options.TokenType == MeshTokenType.Bound)
+        {
+            throw new MeshException("BoundTokenNotExportable", MeshErrorKind.InvalidOperation,
+                $"A bound token for cluster '{source.Name}' exists only once the cluster issues it, and it expires: it cannot be written to a GitOps tree.", source.Name,
+                "Export with -TokenType Secret (the default); the tree then holds the token Secret that the cluster fills in.");
+        }
+
+        var reader = new ResourceApplier(source);
+        if (!options.CreateServiceAccount)
+        {
+            var account = await reader.ReadAsync((c, ct) => c.CoreV1.ReadNamespacedServiceAccountAsync(options.ServiceAccount, options.Namespace, cancellationToken: ct),
+                $"reading service account {options.Namespace}/{options.ServiceAccount}", cancellation).ConfigureAwait(false);
+            if (account is null)
+            {
+                throw new MeshException("ReaderAccountMissing", MeshErrorKind.ObjectNotFound,
+                    $"Cluster '{source.Name}' has no service account {options.Namespace}/{options.ServiceAccount} for other clusters to read it with.",
+                    source.Name, "Install the control plane first (the OSSM operator creates the reader account), or add -CreateServiceAccount to export it too.");
+            }
+        }
+
+        var name = $"{options.ServiceAccount}-istio-remote-secret-token";
+        var list = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(options.Namespace, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
+            $"listing token secrets in {options.Namespace}", cancellation).ConfigureAwait(false);
+        var accountSecrets = (list?.Items ?? new List<V1Secret>())
+            .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount && s.Data?.ContainsKey("token") == true)
+            .OrderByDescending(s => IsModuleIssued(s.Metadata.Name, options.ServiceAccount))
+            .ThenByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+        var usable = accountSecrets.FirstOrDefault();
+
+        // The module's token Secret belongs in the tree whenever the module's token is (or will be) the one used.
+        var request = usable is null || IsModuleIssued(usable.Metadata.Name, options.ServiceAccount) ? TokenRequest(options, usable?.Metadata.Name ?? name) : null;
+        var objects = new List<KubeObject>();
+        if (options.CreateServiceAccount)
+        {
+            var account = ReaderAccount(options).ToList();
+            // The token Secret goes in the account's own file, after it: applied before its account, the token
+            // controller would delete it as the Secret of an account that does not exist.
+            objects.AddRange(account.Select(o => o.Kind == KubeKind.ServiceAccount && request is not null ? o with { Companions = new[] { request } } : o));
+        }
+        else if (request is not null)
+        {
+            objects.Add(request);
+        }
+
+        var warnings = new List<string>();
+        if (usable is null)
+        {
+            warnings.Add($"RemoteSecretTokenPending: cluster '{source.Name}' has not issued the reader token yet, so its remote secret is not in the tree. " +
+                         "Apply the tree (kubectl apply -R -f <dir>/<cluster>), then run Connect-MeshCluster -OutputPath again: the second export holds the remote secrets.");
+            return new RemoteSecretExport(source, objects, null, warnings);
+        }
+
+        var rendered = Render(source, options, Encoding.UTF8.GetString(usable.Data["token"]), null, Array.Empty<ReplacedToken>());
+        return new RemoteSecretExport(source, objects, rendered, warnings.Concat(rendered.Warnings).ToList());
+    }
+
+    /// <summary>
+    /// The reader account, the cluster role Istio's chart gives it (istio-reader-clusterrole, every rule of a primary
+    /// cluster's; tests compare them rule by rule) and its binding. Not the namespace: the Install steps apply it with
+    /// the network label, and an apply of it here without the label would take the label away.
+    /// </summary>
+    public static IReadOnlyList<KubeObject> ReaderAccountObjects(RemoteSecretOptions options) => ReaderAccount(options).ToList();
+
+    /// <summary>
+    /// What istiod's remote clients read or call on a cluster through its remote secret: Istio's config, the core
+    /// objects of service discovery, CRDs and Gateway API gateways (to know which APIs to watch), MCS service
+    /// exports and imports, and token and access reviews (for the workloads' credentials).
+    /// </summary>
+    private static List<V1PolicyRule> ReaderRules()
+    {
+        var read = new List<string> { "get", "list", "watch" };
+        V1PolicyRule Rule(IEnumerable<string> groups, IEnumerable<string> resources, List<string>? verbs = null) =>
+            new() { ApiGroups = groups.ToList(), Resources = resources.ToList(), Verbs = verbs ?? read.ToList() };
+        return new List<V1PolicyRule>
+        {
+            Rule(new[] { "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io" }, new[] { "*" }),
+            Rule(new[] { string.Empty }, new[] { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps" }),
+            Rule(new[] { "networking.istio.io" }, new[] { "workloadentries" }),
+            Rule(new[] { "networking.x-k8s.io", "gateway.networking.k8s.io" }, new[] { "gateways" }),
+            Rule(new[] { "apiextensions.k8s.io" }, new[] { "customresourcedefinitions" }),
+            Rule(new[] { "discovery.k8s.io" }, new[] { "endpointslices" }),
+            Rule(new[] { "multicluster.x-k8s.io" }, new[] { "serviceexports" }, new List<string> { "get", "list", "watch", "create", "delete" }),
+            Rule(new[] { "multicluster.x-k8s.io" }, new[] { "serviceimports" }),
+            Rule(new[] { "apps" }, new[] { "replicasets" }),
+            Rule(new[] { "authentication.k8s.io" }, new[] { "tokenreviews" }, new List<string> { "create" }),
+            Rule(new[] { "authorization.k8s.io" }, new[] { "subjectaccessreviews" }, new List<string> { "create" }),
+        };
+    }
     private static IEnumerable<KubeObject> ReaderAccount(RemoteSecretOptions options)
     {
         var roleName = $"istio-reader-clusterrole-{options.Namespace}";
@@ -219,13 +330,7 @@ public static class RemoteSecrets
             ApiVersion = "rbac.authorization.k8s.io/v1",
             Kind = "ClusterRole",
             Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { [MeshObjects.ManagedByLabel] = MeshObjects.ManagedBy } },
-            Rules = new List<V1PolicyRule>
-            {
-                new() { ApiGroups = new List<string> { string.Empty }, Resources = new List<string> { "endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets" }, Verbs = new List<string> { "get", "list", "watch" } },
-                new() { ApiGroups = new List<string> { "discovery.k8s.io" }, Resources = new List<string> { "endpointslices" }, Verbs = new List<string> { "get", "list", "watch" } },
-                new() { ApiGroups = new List<string> { "networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io" }, Resources = new List<string> { "*" }, Verbs = new List<string> { "get", "list", "watch" } },
-                new() { ApiGroups = new List<string> { "apps" }, Resources = new List<string> { "replicasets" }, Verbs = new List<string> { "get", "list", "watch" } },
-            },
+            Rules = ReaderRules(),
         });
         yield return new KubeObject(KubeKind.ClusterRoleBinding, null, roleName, new V1ClusterRoleBinding
         {
@@ -235,6 +340,35 @@ public static class RemoteSecrets
             RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = roleName },
             Subjects = new List<Rbacv1Subject> { new() { Kind = "ServiceAccount", Name = options.ServiceAccount, NamespaceProperty = options.Namespace } },
         });
+    }
+
+    /// <summary>Whether a token Secret is one the module created (its name: the account's, then istio-remote-secret-token).</summary>
+    public static bool IsModuleIssued(string secretName, string serviceAccount) =>
+        secretName.StartsWith($"{serviceAccount}-istio-remote-secret-token", StringComparison.Ordinal);
+
+    /// <summary>A token's SHA-256, to match tokens without keeping them.</summary>
+    public static string TokenFingerprint(string token) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>The fingerprint of the token in a remote secret's kubeconfig; null when it holds none.</summary>
+    public static string? CarriedTokenFingerprint(V1Secret remoteSecret)
+    {
+        foreach (var kubeconfig in remoteSecret.Data?.Values ?? Enumerable.Empty<byte[]>())
+        {
+            try
+            {
+                var config = KubernetesYaml.Deserialize<K8SConfiguration>(Encoding.UTF8.GetString(kubeconfig));
+                if (config.Users?.Select(u => u.UserCredentials?.Token).FirstOrDefault(t => !string.IsNullOrEmpty(t)) is { } token)
+                {
+                    return TokenFingerprint(token);
+                }
+            }
+            catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or ArgumentException or FormatException)
+            {
+            }
+        }
+
+        return null;
     }
 
     private static bool IsLoopback(string server) =>

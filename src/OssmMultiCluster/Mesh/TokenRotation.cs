@@ -5,6 +5,9 @@ using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
 
+/// <summary>Another token Secret of the reader account on a rotated source, with its token's SHA-256 and whether the module issued it.</summary>
+public sealed record ReplacedToken(string SecretName, string Fingerprint, bool ModuleIssued);
+
 /// <summary>
 /// Rotating the reader tokens in remote secrets: the new secrets go into every other cluster, whose istiod is
 /// restarted (it keeps the old credentials until then), and only then are the old tokens revoked on the source.
@@ -40,17 +43,47 @@ public static class TokenRotation
         return new InstallOutcome(results, warnings);
     }
 
-    /// <summary>Revokes the old tokens of a rotated source by deleting the Secrets that held them.</summary>
-    public static async Task<InstallOutcome> RevokeAsync(MeshRemoteSecret rotated, string ns, CancellationToken cancellation)
+    /// <summary>
+    /// The fingerprints of the tokens <paramref name="target"/>'s remote secrets of <paramref name="sources"/> carry
+    /// now, read before the rotation replaces them.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string source, string fingerprint)>> CarriedTokensAsync(MeshCluster target, IEnumerable<string> sources, string ns,
+        CancellationToken cancellation)
+    {
+        var reader = new ResourceApplier(target);
+        var carried = new List<(string, string)>();
+        foreach (var source in sources.Where(s => s != target.Name))
+        {
+            var secret = await reader.ReadAsync((c, ct) => c.CoreV1.ReadNamespacedSecretAsync(RemoteSecrets.SecretName(source), ns, cancellationToken: ct),
+                $"reading secret {ns}/{RemoteSecrets.SecretName(source)}", cancellation).ConfigureAwait(false);
+            if (secret is not null && RemoteSecrets.CarriedTokenFingerprint(secret) is { } fingerprint)
+            {
+                carried.Add((source, fingerprint));
+            }
+        }
+
+        return carried;
+    }
+
+    /// <summary>
+    /// Revokes the old tokens of a rotated source by deleting the Secrets that held them: only the module's own token
+    /// Secrets whose token a replaced remote secret carried. Any other consumer's token (Kiali, another mesh) stays.
+    /// </summary>
+    public static async Task<InstallOutcome> RevokeAsync(MeshRemoteSecret rotated, IReadOnlySet<string> carriedFingerprints, string ns, CancellationToken cancellation)
     {
         var applier = new ResourceApplier(rotated.Source);
         var results = new List<MeshResourceResult>();
-        foreach (var name in rotated.ReplacedTokenSecrets)
+        var carried = rotated.ReplacedTokenSecrets.Where(r => carriedFingerprints.Contains(r.Fingerprint)).ToList();
+        foreach (var replaced in carried.Where(r => r.ModuleIssued))
         {
-            results.Add(await applier.DeleteAsync(KubeKind.Secret, ns, name, cancellation).ConfigureAwait(false));
+            results.Add(await applier.DeleteAsync(KubeKind.Secret, ns, replaced.SecretName, cancellation).ConfigureAwait(false));
         }
 
-        return InstallOutcome.Of(results);
+        var kept = carried.Where(r => !r.ModuleIssued).Select(r => $"{ns}/{r.SecretName}").ToList();
+        var warnings = kept.Count > 0
+            ? new List<string> { $"Cluster '{rotated.SourceCluster}': the replaced remote secrets carried the token of {string.Join(", ", kept)}, which the module did not issue; it was left valid. Delete it yourself if nothing else uses it." }
+            : new List<string>();
+        return new InstallOutcome(results, warnings);
     }
 
     private static async Task<List<MeshResourceResult>> RestartIstiodAsync(MeshCluster cluster, string ns, CancellationToken cancellation)

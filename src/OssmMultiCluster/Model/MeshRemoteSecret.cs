@@ -50,8 +50,11 @@ public sealed class MeshRemoteSecret
 
     internal IReadOnlyList<string> Warnings { get; }
 
-    /// <summary>After a rotation: the token Secrets on the source whose deletion revokes the old tokens.</summary>
-    internal IReadOnlyList<string> ReplacedTokenSecrets { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// After a rotation: the module's other token Secrets on the source, each with its token's fingerprint; those whose
+    /// token a replaced remote secret carried are deleted, which revokes them.
+    /// </summary>
+    internal IReadOnlyList<Mesh.ReplacedToken> ReplacedTokenSecrets { get; init; } = Array.Empty<Mesh.ReplacedToken>();
 
     public override string ToString() => Name;
 }

@@ -107,9 +107,18 @@ public sealed class CAImportService
         }
 
         RequireCA(caCertificates[0], files.CaCert, "CaCertNotCA", "intermediate");
-        var root = PemFiles.ParseCertificates(rootCertPem, files.RootCert!)[0];
-        RequireCA(root, files.RootCert!, "RootNotCA", "root");
-        CheckChain(caCertificates[0], certChainPem is null ? null : PemFiles.ParseCertificates(certChainPem, files.CertChain!), root, files);
+        // root-cert.pem is istiod's trust bundle: during a root rotation it holds the old and the new root. The chain
+        // must lead to one of them.
+        var roots = PemFiles.ParseCertificates(rootCertPem, files.RootCert!);
+        foreach (var candidate in roots)
+        {
+            RequireCA(candidate, files.RootCert!, "RootNotCA", "root");
+        }
+
+        var chain = certChainPem is null ? null : PemFiles.ParseCertificates(certChainPem, files.CertChain!);
+        var top = chain is { Count: > 0 } ? chain[^1] : caCertificates[0];
+        var root = roots.FirstOrDefault(r => r.RawData.AsSpan().SequenceEqual(top.RawData) || PkiFormat.IsSignedBy(top, r)) ?? roots[0];
+        CheckChain(caCertificates[0], chain, root, files);
     }
 
     private sealed record IntermediateFiles(string CaCert, string? CaKey, string? CertChain, string? RootCert, string Cluster);

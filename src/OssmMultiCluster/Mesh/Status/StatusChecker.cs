@@ -24,8 +24,8 @@ public static class StatusChecker
         var checks = new List<MeshStatusCheck>();
         var reachable = states.Where(s => s.Unreachable is null).ToList();
         var roots = reachable.Where(s => s.CaCerts?.ContainsKey("root-cert.pem") == true)
-            .ToDictionary(s => s.Cluster.Name, s => RootFingerprint(s.CaCerts!["root-cert.pem"]));
-        var commonRoot = roots.Values.GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+            .ToDictionary(s => s.Cluster.Name, s => TrustRoots.Of(s.CaCerts!));
+        var commonRoot = roots.Values.GroupBy(r => r.Issuing).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
         var meshIds = reachable.Where(s => s.ControlPlaneObject is not null).ToDictionary(s => s.Cluster.Name, s => MeshId(s));
         var trustDomains = reachable.Where(s => s.ControlPlaneObject is not null).ToDictionary(s => s.Cluster.Name, s => TrustDomain(s));
 
@@ -55,7 +55,7 @@ public static class StatusChecker
     public static MeshStatusSummary Summarize(int clusters, IReadOnlyList<MeshStatusCheck> checks) =>
         new(clusters, checks.Count, checks.Count(c => c.Status == MeshCheckStatus.Warning), checks.Count(c => c.Status == MeshCheckStatus.Error));
 
-    private static MeshStatusCheck Trust(ClusterState state, Dictionary<string, string> roots, string? commonRoot, DateTime now)
+    private static MeshStatusCheck Trust(ClusterState state, Dictionary<string, TrustRoots> roots, string? commonRoot, DateTime now)
     {
         var name = state.Cluster.Name;
         if (state.CaCerts is not { } cacerts || !cacerts.ContainsKey("ca-cert.pem") || !cacerts.ContainsKey("root-cert.pem"))
@@ -72,10 +72,14 @@ public static class StatusChecker
             return new(name, "trust", MeshCheckStatus.Error, $"{error.ErrorId}: {error.Message} {error.RecommendedAction}");
         }
 
-        if (roots[name] != commonRoot)
+        // As istiod judges it: a cluster's workloads are trusted by another when the root that issued them is in the
+        // other's trust bundle (root-cert.pem, which holds two roots while one replaces the other), and both ways.
+        var own = roots[name];
+        if (roots.Where(r => r.Key != name).Any(r => !r.Value.All.Contains(own.Issuing) || !own.All.Contains(r.Value.Issuing)))
         {
+            var other = own.Issuing == commonRoot ? roots.Values.First(r => r.Issuing != own.Issuing).Issuing : commonRoot!;
             return new(name, "trust", MeshCheckStatus.Error,
-                $"Chains to a different root ({roots[name][..16]}) than the other clusters ({commonRoot![..16]}): workloads across clusters will not trust each other. Reinstall from the common root: New-MeshIntermediateCA | Install-MeshCACertificate -Force.");
+                $"Chains to a different root ({own.Issuing[..16]}) than the other clusters ({other[..16]}), and their trust bundles do not hold each other's: workloads across clusters will not trust each other. Reinstall from the common root: New-MeshIntermediateCA | Install-MeshCACertificate -Force.");
         }
 
         using var certificate = X509Certificate2.CreateFromPem(cacerts["ca-cert.pem"]);
@@ -87,7 +91,9 @@ public static class StatusChecker
 
         return notAfter - now < ExpiryWarning
             ? new(name, "trust", MeshCheckStatus.Warning, $"The intermediate CA expires {notAfter:u}, within {ExpiryWarning.TotalDays:0} days: rotate it (New-MeshIntermediateCA | Install-MeshCACertificate -Force).")
-            : new(name, "trust", MeshCheckStatus.OK, $"Intermediate valid until {notAfter:u}; root {roots[name][..16]} shared by all clusters.");
+            : new(name, "trust", MeshCheckStatus.OK, own.All.Count > 1
+                ? $"Intermediate valid until {notAfter:u}; root {own.Issuing[..16]} trusted by all clusters ({own.All.Count} roots in root-cert.pem: a root rotation)."
+                : $"Intermediate valid until {notAfter:u}; root {own.Issuing[..16]} shared by all clusters.");
     }
 
     private static MeshStatusCheck Network(ClusterState state)
@@ -131,9 +137,12 @@ public static class StatusChecker
             problems.Add($"mesh ID '{meshIds[name]}' differs across clusters ({string.Join(", ", meshIds.Select(kv => $"{kv.Key}={kv.Value}"))})");
         }
 
-        if (trustDomains.Values.Distinct().Count() > 1)
+        // istiod accepts a peer whose trust domain is its own or one of its aliases (meshConfig.trustDomainAliases).
+        var accepted = new HashSet<string>(TrustDomainAliases(state).Append(trustDomains[name]), StringComparer.Ordinal);
+        var foreign = trustDomains.Where(t => t.Key != name && !accepted.Contains(t.Value)).Select(t => $"{t.Key}={t.Value}").ToList();
+        if (foreign.Count > 0)
         {
-            problems.Add($"trust domain '{trustDomains[name]}' differs across clusters");
+            problems.Add($"trust domain '{trustDomains[name]}' differs across clusters ({string.Join(", ", foreign)}) and is not aliased to it (trustDomainAliases)");
         }
 
         var what = $"{controlPlane.Flavor} {controlPlane.Kind.Kind} {controlPlane.Name}, mesh {meshIds[name]}";
@@ -196,17 +205,27 @@ public static class StatusChecker
     private static string Describe(Dictionary<string, Resources.MeshNetwork> networks) => networks.Count == 0 ? "none" :
         string.Join("; ", networks.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => $"{n.Key} via {string.Join(",", n.Value.Gateways.Select(g => $"{g.Address}:{g.Port}"))}"));
 
-    private static string RootFingerprint(string pem)
+    /// <summary>A cluster's trust bundle (every root in root-cert.pem) and the root its own intermediate chains to.</summary>
+    private sealed record TrustRoots(string Issuing, HashSet<string> All)
     {
-        try
+        public static TrustRoots Of(IReadOnlyDictionary<string, string> cacerts)
         {
-            using var root = X509Certificate2.CreateFromPem(pem);
-            return Convert.ToHexString(root.GetCertHash(HashAlgorithmName.SHA256));
+            try
+            {
+                var roots = PemFiles.ParseCertificates(cacerts["root-cert.pem"], "root-cert.pem");
+                var all = roots.Select(Fingerprint).ToHashSet(StringComparer.Ordinal);
+                var top = cacerts.TryGetValue("cert-chain.pem", out var chain) ? PemFiles.ParseCertificates(chain, "cert-chain.pem")[^1]
+                    : cacerts.TryGetValue("ca-cert.pem", out var ca) ? PemFiles.ParseCertificates(ca, "ca-cert.pem")[0] : roots[0];
+                var issuing = roots.FirstOrDefault(r => r.RawData.AsSpan().SequenceEqual(top.RawData) || PkiFormat.IsSignedBy(top, r)) ?? roots[0];
+                return new TrustRoots(Fingerprint(issuing), all);
+            }
+            catch (Exception ex) when (ex is CryptographicException or MeshException)
+            {
+                return new TrustRoots("unreadable", new HashSet<string>(StringComparer.Ordinal) { "unreadable" });
+            }
         }
-        catch (CryptographicException)
-        {
-            return "unreadable";
-        }
+
+        private static string Fingerprint(X509Certificate2 certificate) => Convert.ToHexString(certificate.GetCertHash(HashAlgorithmName.SHA256));
     }
 
     private static string? MeshId(ClusterState state) => state.ControlPlane!.Flavor == MeshFlavor.Ossm2
@@ -216,6 +235,25 @@ public static class StatusChecker
     private static string TrustDomain(ClusterState state) => (state.ControlPlane!.Flavor == MeshFlavor.Ossm2
         ? Read(state.ControlPlaneObject!.Value, "spec", "security", "trust", "domain")
         : Read(state.ControlPlaneObject!.Value, "spec", "values", "meshConfig", "trustDomain")) ?? "cluster.local";
+
+    private static IEnumerable<string> TrustDomainAliases(ClusterState state)
+    {
+        var element = state.ControlPlaneObject!.Value;
+        var path = state.ControlPlane!.Flavor == MeshFlavor.Ossm2
+            ? new[] { "spec", "security", "trust", "additionalDomains" }
+            : new[] { "spec", "values", "meshConfig", "trustDomainAliases" };
+        foreach (var step in path)
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(step, out element))
+            {
+                return Array.Empty<string>();
+            }
+        }
+
+        return element.ValueKind == JsonValueKind.Array
+            ? element.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList()
+            : Array.Empty<string>();
+    }
 
     private static string? Read(JsonElement element, params string[] path)
     {
