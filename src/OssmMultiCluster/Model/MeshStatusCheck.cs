@@ -20,7 +20,7 @@ public sealed class MeshStatusCheck
 
     public string Cluster { get; }
 
-    /// <summary>trust, network, control-plane, gateway, remote-secret, mesh-networks, or reachable.</summary>
+    /// <summary>trust, ca-rotation, network, control-plane, gateway, remote-secret, mesh-networks, or reachable.</summary>
     public string Check { get; }
 
     public MeshCheckStatus Status { get; }

@@ -39,6 +39,11 @@ public static class StatusChecker
             }
 
             checks.Add(Trust(state, roots, commonRoot, now));
+            if (CARotationCheck.For(state, reachable) is { } rotation)
+            {
+                checks.Add(rotation);
+            }
+
             checks.Add(Network(state));
             checks.Add(ControlPlane(state, meshIds, trustDomains));
             checks.Add(Gateway(state));
@@ -82,11 +87,11 @@ public static class StatusChecker
         var notAfter = certificate.NotAfter.ToUniversalTime();
         if (notAfter <= now)
         {
-            return new(name, "trust", MeshCheckStatus.Error, $"The intermediate CA expired {notAfter:u}: issue a new one and install it with -Force.");
+            return new(name, "trust", MeshCheckStatus.Error, $"The intermediate CA expired {notAfter:u}: issue a new one from the root: Update-MeshCACertificate -Renew -RootCA <root>.");
         }
 
         return notAfter - now < ExpiryWarning
-            ? new(name, "trust", MeshCheckStatus.Warning, $"The intermediate CA expires {notAfter:u}, within {ExpiryWarning.TotalDays:0} days: rotate it (New-MeshIntermediateCA | Install-MeshCACertificate -Force).")
+            ? new(name, "trust", MeshCheckStatus.Warning, $"The intermediate CA expires {notAfter:u}, within {ExpiryWarning.TotalDays:0} days: renew it under the same root: Update-MeshCACertificate -Renew -RootCA <root>.")
             : new(name, "trust", MeshCheckStatus.OK, $"Intermediate valid until {notAfter:u}; root {roots[name][..16]} shared by all clusters.");
     }
 
