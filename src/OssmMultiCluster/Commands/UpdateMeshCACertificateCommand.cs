@@ -227,7 +227,7 @@ public sealed class UpdateMeshCACertificateCommand : MeshInstallCmdlet
             WriteMeshError(outOfOrder);
         }
 
-        return planned;
+        return planned.OrderBy(p => clusters.IndexOf(p.Item1)).ToList();
     }
 
     private List<(MeshCluster, CARotationPlan)> PlanRenewal(List<MeshCluster> clusters, Dictionary<string, PlugInCAState?> states,
