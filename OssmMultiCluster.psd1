@@ -28,6 +28,7 @@
         'Remove-MeshSample'
         'Test-MeshConnectivity'
         'Test-MeshFailover'
+        'Update-MeshCACertificate'
         'Update-MeshRemoteSecret'
         'Wait-MeshGateway'
     )

@@ -2,7 +2,7 @@
 <#
 .SYNOPSIS
     Acceptance suite for two or more clusters: the whole walkthrough pipeline, connectivity, load balancing across
-    clusters, failover, token rotation, status and teardown.
+    clusters, failover, token rotation, CA rotation, status and teardown.
 .DESCRIPTION
     Runs against any clusters it is given, unchanged: real OpenShift clusters with the Service Mesh operator, or the
     project's loopback lab (build.ps1 -Task Test runs it there for both flavors). What the clusters cannot do is
@@ -111,6 +111,54 @@ Describe 'The multi-primary mesh, end to end' {
         $istiod = for ($i = 0; $i -lt $clusters.Count; $i++) { & kubectl --kubeconfig $kubeconfigs[$i] -n istio-system get deployment -l app=istiod -o name 2>$null }
         if ($istiod) { Start-Sleep -Seconds 30 }
         ($clusters | Get-MeshStatus)[-1].Healthy | Should -BeTrue
+    }
+
+    Context 'CA rotation' {
+        BeforeAll {
+            function script:Wait-Istiod {
+                # istiod re-reads cacerts after its restart; without istiod (no operator) there is nothing to wait for.
+                $istiod = for ($i = 0; $i -lt $clusters.Count; $i++) { & kubectl --kubeconfig $kubeconfigs[$i] -n istio-system get deployment -l app=istiod -o name 2>$null }
+                if ($istiod) { Start-Sleep -Seconds 30 }
+            }
+            function script:Get-RotationStep {
+                # Each cluster's ca-rotation check, 'cluster: status detail'.
+                $clusters | Get-MeshStatus | Where-Object Check -eq 'ca-rotation' | ForEach-Object { "$($_.Cluster): $($_.Status) $($_.Detail)" }
+            }
+        }
+
+        It 'moves the mesh to a new root in three steps, Get-MeshStatus telling the step, and stays healthy' {
+            $newRoot = New-MeshRootCA
+            $trust = $clusters | Update-MeshCACertificate -Step TrustBoth -NewRootCA $newRoot
+            @($trust | Where-Object { $_.Kind -eq 'Secret' -and $_.Action -eq 'Configured' }).Count | Should -Be $clusters.Count
+            Wait-Istiod
+            $steps = Get-RotationStep
+            @($steps).Count | Should -Be $clusters.Count
+            $steps | ForEach-Object { $_ | Should -BeLikeExactly '*: Warning *At step TrustBoth (1 of 3)*' }
+            # Out of order: the old root cannot go yet.
+            $null = $clusters | Update-MeshCACertificate -Step RemoveOldRoot -NewRootCA $newRoot -ErrorAction SilentlyContinue -ErrorVariable refused
+            $refused.FullyQualifiedErrorId | Should -BeLikeExactly 'CARotationOutOfOrder,*'
+
+            $issue = $clusters | Update-MeshCACertificate -Step IssueFromNewRoot -NewRootCA $newRoot
+            @($issue | Where-Object { $_.Kind -eq 'Secret' -and $_.Action -eq 'Configured' }).Count | Should -Be $clusters.Count
+            Wait-Istiod
+            Get-RotationStep | ForEach-Object { $_ | Should -BeLikeExactly '*: Warning *At step IssueFromNewRoot (2 of 3)*' }
+            # Resumable: the step again changes nothing.
+            $clusters | Update-MeshCACertificate -Step IssueFromNewRoot -NewRootCA $newRoot | Where-Object Action -ne Unchanged | Should -BeNullOrEmpty
+
+            $remove = $clusters | Update-MeshCACertificate -Step RemoveOldRoot -NewRootCA $newRoot
+            @($remove | Where-Object { $_.Kind -eq 'Secret' -and $_.Action -eq 'Configured' }).Count | Should -Be $clusters.Count
+            Wait-Istiod
+            Get-RotationStep | Should -BeNullOrEmpty -Because 'no cluster holds two roots any more'
+            $status = $clusters | Get-MeshStatus
+            $status | Where-Object { $_.Status -eq 'Error' } | ForEach-Object { "$($_.Cluster) $($_.Check): $($_.Detail)" } | Should -BeNullOrEmpty
+            $status[-1].Healthy | Should -BeTrue
+
+            # The yearly case: new intermediates under the same root, in one command.
+            $renew = $clusters | Update-MeshCACertificate -Renew -RootCA $newRoot
+            @($renew | Where-Object { $_.Kind -eq 'Secret' -and $_.Action -eq 'Configured' }).Count | Should -Be $clusters.Count
+            Wait-Istiod
+            ($clusters | Get-MeshStatus)[-1].Healthy | Should -BeTrue
+        }
     }
 
     It 'tears down: one cluster leaves without trace, then the samples go' {

@@ -31,7 +31,7 @@ public static class TokenRotation
         var warnings = new List<string>();
         if (restart && results.Any(r => r.Action != MeshResourceAction.Unchanged))
         {
-            var restarted = await RestartIstiodAsync(target, ns, cancellation).ConfigureAwait(false);
+            var restarted = await RestartIstiodAsync(target, ns, RestartFieldManager, cancellation).ConfigureAwait(false);
             if (restarted.Count == 0)
             {
                 warnings.Add($"Cluster '{target.Name}' has no istiod Deployment (label app=istiod) in {ns} to restart; restart its control plane so it reads the new secrets.");
@@ -86,11 +86,15 @@ public static class TokenRotation
         return new InstallOutcome(results, warnings);
     }
 
-    private static async Task<List<MeshResourceResult>> RestartIstiodAsync(MeshCluster cluster, string ns, CancellationToken cancellation)
+    /// <summary>
+    /// Restarts every istiod Deployment (label app=istiod) in <paramref name="ns"/> as 'kubectl rollout restart' does, the
+    /// template annotation applied under <paramref name="fieldManager"/> (each rotation has its own, so neither takes the other's field).
+    /// </summary>
+    internal static async Task<List<MeshResourceResult>> RestartIstiodAsync(MeshCluster cluster, string ns, string fieldManager, CancellationToken cancellation)
     {
         var deployments = await new ResourceApplier(cluster).ReadAsync((c, ct) => c.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: "app=istiod", cancellationToken: ct),
             $"listing istiod deployments in {ns}", cancellation).ConfigureAwait(false);
-        var restarter = new ResourceApplier(cluster, RestartFieldManager);
+        var restarter = new ResourceApplier(cluster, fieldManager);
         var results = new List<MeshResourceResult>();
         var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         foreach (var deployment in deployments?.Items ?? new List<V1Deployment>())

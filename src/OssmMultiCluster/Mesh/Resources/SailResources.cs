@@ -14,6 +14,9 @@ public sealed class IstioValues
 {
     public IstioGlobal? Global { get; set; }
     public IstioMeshConfig? MeshConfig { get; set; }
+
+    /// <summary>Written only by Update-MeshCACertificate (its own field manager): istiod's environment.</summary>
+    public IstioPilot? Pilot { get; set; }
 }
 
 public sealed class IstioGlobal
@@ -35,6 +38,9 @@ public sealed class IstioMeshConfig
 {
     public List<V1LabelSelector>? DiscoverySelectors { get; set; }
     public string? AccessLogFile { get; set; }
+
+    /// <summary>Written only by Update-MeshCACertificate (its own field manager): the proxies' metadata.</summary>
+    public IstioProxyConfig? DefaultConfig { get; set; }
 }
 
 /// <summary>The spec of an OSSM 3 IstioCNI resource (sailoperator.io/v1).</summary>
@@ -42,4 +48,14 @@ public sealed class IstioCniSpec
 {
     public string? Version { get; set; }
     public string? Namespace { get; set; }
+}
+
+public sealed class IstioPilot
+{
+    public Dictionary<string, string>? Env { get; set; }
+}
+
+public sealed class IstioProxyConfig
+{
+    public Dictionary<string, string>? ProxyMetadata { get; set; }
 }

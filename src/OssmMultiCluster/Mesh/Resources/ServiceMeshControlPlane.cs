@@ -12,6 +12,7 @@ public sealed class SmcpSpec
     public string? Mode { get; set; }
     public SmcpMeshConfig? MeshConfig { get; set; }
     public SmcpProxy? Proxy { get; set; }
+    public SmcpRuntime? Runtime { get; set; }
     public SmcpSecurity? Security { get; set; }
     public SmcpTechPreview? TechPreview { get; set; }
     public SmcpTracing? Tracing { get; set; }
@@ -60,6 +61,9 @@ public sealed class SmcpMeshConfig
 public sealed class SmcpProxy
 {
     public SmcpAccessLogging? AccessLogging { get; set; }
+
+    /// <summary>Written only by Update-MeshCACertificate (its own field manager): the proxies' environment.</summary>
+    public SmcpComponentRuntime? Runtime { get; set; }
 }
 
 public sealed class SmcpAccessLogging
@@ -102,4 +106,20 @@ public sealed class SmcpTechPreviewGlobal
 public sealed class SmcpTracing
 {
     public string? Type { get; set; }
+}
+
+/// <summary>spec.runtime: per-component runtime settings; written only by Update-MeshCACertificate (istiod's environment).</summary>
+public sealed class SmcpRuntime
+{
+    public Dictionary<string, SmcpComponentRuntime>? Components { get; set; }
+}
+
+public sealed class SmcpComponentRuntime
+{
+    public SmcpContainer? Container { get; set; }
+}
+
+public sealed class SmcpContainer
+{
+    public Dictionary<string, string>? Env { get; set; }
 }

@@ -39,6 +39,11 @@ public static class StatusChecker
             }
 
             checks.Add(Trust(state, roots, commonRoot, now));
+            if (CARotationCheck.For(state, reachable) is { } rotation)
+            {
+                checks.Add(rotation);
+            }
+
             checks.Add(Network(state));
             checks.Add(ControlPlane(state, meshIds, trustDomains));
             checks.Add(Gateway(state));
@@ -86,11 +91,11 @@ public static class StatusChecker
         var notAfter = certificate.NotAfter.ToUniversalTime();
         if (notAfter <= now)
         {
-            return new(name, "trust", MeshCheckStatus.Error, $"The intermediate CA expired {notAfter:u}: issue a new one and install it with -Force.");
+            return new(name, "trust", MeshCheckStatus.Error, $"The intermediate CA expired {notAfter:u}: issue a new one from the root: Update-MeshCACertificate -Renew -RootCA <root>.");
         }
 
         return notAfter - now < ExpiryWarning
-            ? new(name, "trust", MeshCheckStatus.Warning, $"The intermediate CA expires {notAfter:u}, within {ExpiryWarning.TotalDays:0} days: rotate it (New-MeshIntermediateCA | Install-MeshCACertificate -Force).")
+            ? new(name, "trust", MeshCheckStatus.Warning, $"The intermediate CA expires {notAfter:u}, within {ExpiryWarning.TotalDays:0} days: renew it under the same root: Update-MeshCACertificate -Renew -RootCA <root>.")
             : new(name, "trust", MeshCheckStatus.OK, own.All.Count > 1
                 ? $"Intermediate valid until {notAfter:u}; root {own.Issuing[..16]} trusted by all clusters ({own.All.Count} roots in root-cert.pem: a root rotation)."
                 : $"Intermediate valid until {notAfter:u}; root {own.Issuing[..16]} shared by all clusters.");
