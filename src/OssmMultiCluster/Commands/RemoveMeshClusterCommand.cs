@@ -62,8 +62,13 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
         if (others.Count > 0)
         {
             var options = new ConnectOptions { Namespace = Namespace };
+            // What was already gone (a second run) is not reported: only what this run changed or left.
             var disconnected = Step("Disconnecting cluster " + leaving.Name, new[] { leaving }.Concat(others).ToList(),
-                (c, ct) => MeshConnector.DisconnectAsync(c, leaving, others, options, ct));
+                async (c, ct) =>
+                {
+                    var outcome = await MeshConnector.DisconnectAsync(c, leaving, others, options, ct).ConfigureAwait(false);
+                    return outcome with { Results = outcome.Results.Where(r => r.Action != MeshResourceAction.Unchanged).ToList() };
+                });
             if (!disconnected.Contains(leaving.Name))
             {
                 return;
@@ -97,6 +102,10 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
                 if (done.outcome.Errors.Count == 0)
                 {
                     succeeded.Add(done.name);
+                    if (done.outcome.Results.Count == 0)
+                    {
+                        WriteVerbose($"Nothing to do on cluster '{done.name}': {activity}.");
+                    }
                 }
             });
         return succeeded;

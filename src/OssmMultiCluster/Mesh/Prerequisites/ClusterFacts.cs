@@ -77,7 +77,7 @@ public sealed class ClusterFacts
         }
 
         var crds = ReadCrdsAsync(client, cancellation);
-        var permissions = ReadPermissionsAsync(client, options, cancellation);
+        var permissions = PermissionsForFlavorAsync(client, crds, options, cancellation);
         var loadBalancers = ReadLoadBalancersAsync(client, cancellation);
         var nodes = ReadNodesAsync(client, cancellation);
         var probe = options.ProbeLoadBalancer ? ProbeLoadBalancerAsync(client, options, cancellation) : Task.FromResult<LoadBalancerProbe?>(null);
@@ -158,10 +158,25 @@ public sealed class ClusterFacts
         }
     }
 
-    private static async Task<(IReadOnlyList<PermissionNeed> denied, int count, string? error)> ReadPermissionsAsync(IKubernetes client, PrerequisiteOptions options,
-        CancellationToken cancellation)
+    /// <summary>The rights of the flavour asked for, or else of the one the CRDs show (both when they show none or both).</summary>
+    private static async Task<(IReadOnlyList<PermissionNeed> denied, int count, string? error)> PermissionsForFlavorAsync(IKubernetes client,
+        Task<(IReadOnlyDictionary<string, IReadOnlyList<string>?> crds, string? error)> crds, PrerequisiteOptions options, CancellationToken cancellation)
     {
-        var needs = Requirements.Permissions(options.Flavor);
+        var flavor = options.Flavor;
+        if (flavor is null)
+        {
+            var served = (await crds.ConfigureAwait(false)).crds;
+            var ossm2 = served.GetValueOrDefault(Requirements.SmcpCrd) is not null;
+            var ossm3 = served.GetValueOrDefault(Requirements.IstioCrd) is not null;
+            flavor = ossm2 == ossm3 ? null : ossm2 ? MeshFlavor.Ossm2 : MeshFlavor.Ossm3;
+        }
+
+        return await ReadPermissionsAsync(client, Requirements.Permissions(flavor), options, cancellation).ConfigureAwait(false);
+    }
+
+    private static async Task<(IReadOnlyList<PermissionNeed> denied, int count, string? error)> ReadPermissionsAsync(IKubernetes client,
+        IReadOnlyList<PermissionNeed> needs, PrerequisiteOptions options, CancellationToken cancellation)
+    {
         try
         {
             var reviews = await Task.WhenAll(needs.Select(need => client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview

@@ -229,7 +229,9 @@ public static partial class PrerequisiteChecker
             return new(cluster, "permissions", MeshPrerequisiteStatus.Pass, $"All {facts.PermissionsChecked} rights the steps use are granted.");
         }
 
-        var missing = facts.Denied.Select(d => $"{d.Describe(ns)} ({d.Step})");
+        // One entry per resource: "get, patch secrets in istio-system (Install-MeshCACertificate, Connect-MeshCluster)".
+        var missing = facts.Denied.GroupBy(d => d with { Verb = string.Empty, Step = string.Empty })
+            .Select(g => $"{string.Join(", ", g.Select(d => d.Verb))}{g.Key.Describe(ns)} ({string.Join(", ", g.SelectMany(d => d.Step.Split(", ")).Distinct(StringComparer.Ordinal))})");
         return new(cluster, "permissions", MeshPrerequisiteStatus.Fail,
             $"{facts.Denied.Count} of {facts.PermissionsChecked} rights the steps use are missing: {string.Join("; ", missing)}.",
             $"Have a cluster admin grant them to {facts.Cluster.User ?? "the kubeconfig's user"} (cluster-admin has them all), or use a kubeconfig that has them.");
