@@ -19,7 +19,9 @@ public sealed record RemovalTarget(KubeKind Kind, string? Namespace, string Name
 /// </summary>
 public static class ObjectRemover
 {
-    public static async Task<IReadOnlyList<MeshResourceResult>> RemoveAsync(MeshCluster cluster, IReadOnlyList<RemovalTarget> targets, CancellationToken cancellation)
+    /// <param name="dryRun">Only find: what would be deleted is reported Unchanged, what would be kept Retained.</param>
+    public static async Task<IReadOnlyList<MeshResourceResult>> RemoveAsync(MeshCluster cluster, IReadOnlyList<RemovalTarget> targets, CancellationToken cancellation,
+        bool dryRun = false)
     {
         var applier = new ResourceApplier(cluster);
         var results = new List<MeshResourceResult>();
@@ -35,6 +37,13 @@ public static class ObjectRemover
             {
                 results.Add(new MeshResourceResult(cluster.Name, kind.Kind, target.Namespace, target.Name, MeshResourceAction.Retained,
                     found["metadata"]?["resourceVersion"]?.GetValue<string>()) { Reason = reason });
+                continue;
+            }
+
+            if (dryRun)
+            {
+                results.Add(new MeshResourceResult(cluster.Name, kind.Kind, target.Namespace, target.Name, MeshResourceAction.Unchanged,
+                    found["metadata"]?["resourceVersion"]?.GetValue<string>()));
                 continue;
             }
 

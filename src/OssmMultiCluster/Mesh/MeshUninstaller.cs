@@ -79,8 +79,47 @@ public static class MeshUninstaller
             warnings.Add($"Cluster '{cluster.Name}': -Force removes the control plane although the cluster is still connected ({string.Join("; ", pointers)}).");
         }
 
-        var outcome = await UninstallAsync(cluster, targets, cancellation).ConfigureAwait(false);
-        return outcome with { Warnings = warnings.Concat(outcome.Warnings).ToList() };
+        // The CNI serves every control plane of the cluster: it goes only with the last Istio resource.
+        var cni = targets.Where(t => t.Kind == KubeKind.IstioCNI).ToList();
+        var outcome = await UninstallAsync(cluster, targets.Except(cni).ToList(), cancellation).ConfigureAwait(false);
+        var results = outcome.Results.ToList();
+        if (cni.Count > 0)
+        {
+            var remaining = await RemainingIstiosAsync(cluster, cancellation).ConfigureAwait(false);
+            if (remaining.Count == 0)
+            {
+                results.AddRange(await ObjectRemover.RemoveAsync(cluster, cni, cancellation).ConfigureAwait(false));
+            }
+            else if (await ObjectRemover.RemoveAsync(cluster, cni, cancellation, dryRun: true).ConfigureAwait(false) is { Count: > 0 } found)
+            {
+                results.AddRange(found.Select(r => r.Action == MeshResourceAction.Retained ? r
+                    : new MeshResourceResult(r.Cluster, r.Kind, r.Namespace, r.Name, MeshResourceAction.Retained, r.ResourceVersion)
+                    {
+                        Reason = $"other Istio control planes still use it: {string.Join(", ", remaining)}",
+                    }));
+            }
+        }
+
+        var retained = results.Where(r => r.Action == MeshResourceAction.Retained)
+            .Select(r => $"Cluster '{cluster.Name}': left {r.Describe()} in place, {r.Reason}. Delete it yourself if it is no longer needed.");
+        return new InstallOutcome(results, warnings.Concat(retained).ToList());
+    }
+
+    /// <summary>The Istio resources (OSSM 3 control planes) left on the cluster; none when it does not serve them.</summary>
+    private static async Task<IReadOnlyList<string>> RemainingIstiosAsync(MeshCluster cluster, CancellationToken cancellation)
+    {
+        var kind = KubeKind.Istio;
+        var list = await new ResourceApplier(cluster).ReadAsync(
+            (c, ct) => c.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, cancellationToken: ct),
+            "listing Istio resources", cancellation).ConfigureAwait(false);
+        if (list is null)
+        {
+            return Array.Empty<string>();
+        }
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(list));
+        return (json?["items"] as System.Text.Json.Nodes.JsonArray)?.Select(i => i?["metadata"]?["name"]?.GetValue<string>() ?? "?").ToList()
+            ?? (IReadOnlyList<string>)Array.Empty<string>();
     }
 
     /// <summary>The remote secrets that tie <paramref name="cluster"/> to the mesh, and the peers that could not be checked.</summary>
