@@ -62,7 +62,17 @@ public static class MeshConnector
             results.Add(await deleter.DeleteAsync(KubeKind.Secret, options.Namespace, RemoteSecrets.SecretName(other.Name), cancellation).ConfigureAwait(false));
         }
 
-        var controlPlane = await MeshNetworks.LocateAsync(cluster, options.Namespace, cancellation).ConfigureAwait(false);
+        ControlPlaneRef controlPlane;
+        try
+        {
+            controlPlane = await MeshNetworks.LocateAsync(cluster, options.Namespace, cancellation).ConfigureAwait(false);
+        }
+        catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
+        {
+            // No control plane (already uninstalled, as a second Remove-MeshCluster finds it): no mesh networks to edit.
+            return InstallOutcome.Of(results);
+        }
+
         var current = await MeshNetworks.ReadAsync(cluster, controlPlane, cancellation).ConfigureAwait(false);
         var remaining = Without(current, gone.Select(c => c.Name).ToHashSet(StringComparer.Ordinal));
         var networks = new ResourceApplier(cluster, MeshNetworks.FieldManager);

@@ -6,6 +6,9 @@ public enum MeshResourceAction
     Configured,
     Unchanged,
     Deleted,
+
+    /// <summary>An uninstall left the object alone: the module did not make it, or others manage it too (see Reason).</summary>
+    Retained,
 }
 
 /// <summary>What an Install/Connect step did to one Kubernetes object on one cluster.</summary>
@@ -39,8 +42,11 @@ public sealed class MeshResourceResult
     /// </summary>
     public string? OwnershipTaken { get; init; }
 
+    /// <summary>Why an uninstall left the object (Action Retained): who else manages it. Null otherwise.</summary>
+    public string? Reason { get; init; }
+
     /// <summary>The object as users name it: "Kind namespace/name" (no namespace for cluster-scoped objects).</summary>
     internal string Describe() => $"{Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name}";
 
-    public override string ToString() => $"{Cluster}: {Describe()} {Action}";
+    public override string ToString() => $"{Cluster}: {Describe()} {Action}{(Reason is null ? string.Empty : " (" + Reason + ")")}";
 }

@@ -6,7 +6,7 @@ namespace OssmMultiCluster.Tests.Support;
 /// <summary>MeshCluster objects for tests that build manifests without contacting a cluster.</summary>
 public static class TestClusters
 {
-    public static MeshCluster Offline(string name, string network)
+    public static MeshCluster Offline(string name, string network, string server = "https://127.0.0.1:1")
     {
         using var dir = new TempDir();
         var path = dir["kubeconfig"];
@@ -17,7 +17,7 @@ public static class TestClusters
             clusters:
             - name: {name}
               cluster:
-                server: https://127.0.0.1:1
+                server: {server}
             contexts:
             - name: {name}
               context:

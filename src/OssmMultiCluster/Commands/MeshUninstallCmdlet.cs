@@ -1,0 +1,43 @@
+using System.Management.Automation;
+using OssmMultiCluster.Kube;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// What the Uninstall cmdlets share: clusters from the pipeline, the control plane's namespace, confirmation per
+/// cluster (ConfirmImpact High), clusters done concurrently, and a verbose line for a cluster with nothing to delete.
+/// </summary>
+public abstract class MeshUninstallCmdlet : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    /// <summary>The control plane's namespace (never deleted).</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    protected IReadOnlyList<MeshCluster> Clusters => _clusters;
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    /// <summary>Asks for each cluster, then runs the confirmed clusters' uninstall concurrently and writes what each did.</summary>
+    protected void Uninstall(string activity, string description, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> uninstall)
+    {
+        var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", description))
+            .Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => uninstall(c, ct)))).ToList();
+        ForEachCluster(activity, work, outcome =>
+        {
+            WriteOutcome(outcome);
+            if (outcome.Results.Count == 0 && outcome.Errors.Count == 0)
+            {
+                WriteVerbose($"Nothing to uninstall: {description}: none of those objects is on the cluster.");
+            }
+        });
+    }
+}

@@ -1,0 +1,77 @@
+using System.Management.Automation;
+using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Mesh.Prerequisites;
+using OssmMultiCluster.Model;
+
+namespace OssmMultiCluster.Commands;
+
+/// <summary>
+/// Checks, before anything is installed, what the setup needs of each cluster (API, version, clock, identity, the
+/// operator's CRDs, the user's rights, load balancer or NodePort) and outputs one object per check with the fix, then
+/// a verdict. Clusters are read in parallel; only -ProbeLoadBalancer changes anything (a throwaway Service).
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "MeshPrerequisite", SupportsShouldProcess = true)]
+[OutputType(typeof(MeshPrerequisiteCheck), typeof(MeshPrerequisiteSummary))]
+public sealed class TestMeshPrerequisiteCommand : MeshCmdlet
+{
+    private readonly List<MeshCluster> _clusters = new();
+
+    /// <summary>Every cluster the mesh will have: identity is checked across them.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MeshClusterCompleter))]
+    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
+
+    /// <summary>The flavour to be installed; default: the one each cluster's CRDs show.</summary>
+    [Parameter]
+    public MeshFlavor? Flavor { get; set; }
+
+    /// <summary>The control plane's namespace, where the rights are checked.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string Namespace { get; set; } = "istio-system";
+
+    /// <summary>CAs to be installed (root, intermediates): their validity is checked against each cluster's clock.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(CertificateAuthorityCompleter))]
+    public MeshCertificateAuthority[] CertificateAuthority { get; set; } = Array.Empty<MeshCertificateAuthority>();
+
+    /// <summary>Create a throwaway LoadBalancer Service per cluster to see whether it gets an address; it is deleted at once.</summary>
+    [Parameter]
+    public SwitchParameter ProbeLoadBalancer { get; set; }
+
+    /// <summary>With -ProbeLoadBalancer: where the throwaway Service is created.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
+    public string ProbeNamespace { get; set; } = "default";
+
+    /// <summary>With -ProbeLoadBalancer: how long to wait for an address.</summary>
+    [Parameter]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+
+    protected override void EndProcessing()
+    {
+        if (ProbeTimeout <= TimeSpan.Zero)
+        {
+            ThrowMeshError(new MeshException("TimeoutInvalid", MeshErrorKind.InvalidArgument, $"-ProbeTimeout {ProbeTimeout} is not a positive time span.", ProbeTimeout,
+                "Give how long to wait for the probe's address, e.g. -ProbeTimeout 00:00:30."));
+        }
+
+        var options = new PrerequisiteOptions { Flavor = Flavor, Namespace = Namespace, ProbeNamespace = ProbeNamespace, ProbeTimeout = ProbeTimeout };
+        var work = _clusters.Select(c =>
+        {
+            var probe = ProbeLoadBalancer && ShouldProcess($"cluster {c.Name}",
+                $"Create a throwaway LoadBalancer Service in {ProbeNamespace}, wait up to {ProbeTimeout.TotalSeconds:0} s for an address, delete it");
+            var own = options with { ProbeLoadBalancer = probe };
+            return (c.Name, (Func<CancellationToken, Task<ClusterFacts>>)(ct => ClusterFacts.ReadAsync(c, own, ct)));
+        }).ToList();
+        var facts = new List<ClusterFacts>();
+        ForEachCluster("Checking prerequisites", work, facts.Add);
+        var checks = PrerequisiteChecker.Check(facts, options, CertificateAuthority);
+        WriteObject(checks, enumerateCollection: true);
+        WriteObject(PrerequisiteChecker.Summarize(_clusters.Count, checks));
+    }
+}

@@ -1,0 +1,224 @@
+<#
+Uninstall-MeshEastWestGateway, Uninstall-MeshControlPlane, Uninstall-MeshCACertificate and Remove-MeshCluster on the
+lab: what Install made is deleted in the reverse order, what the module did not make (kubectl's objects, objects
+kubectl also edited) is left and reported Retained, -WhatIf changes nothing, a second run deletes nothing, a cluster
+still connected keeps its control plane unless -Force, and a cluster that is down does not hide the others.
+Each Describe works in a namespace of its own; namespaces are never deleted by an uninstall.
+#>
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Import-TestedModule
+    $script:lab = Start-TestLab
+    Set-LabVariable $lab $ExecutionContext.SessionState
+    # As a careful user's script runs: an error a test does not expect stops it.
+    $ErrorActionPreference = 'Stop'
+    $script:root = New-MeshRootCA -KeySize 2048
+
+    function script:Install-TestMesh([object[]] $Clusters, [string] $Namespace, [switch] $Ossm3, [string] $Name) {
+        <# Steps 6-8 on $Clusters in $Namespace: plug-in CA, control plane, east-west gateway (its address waited for). #>
+        $null = $Clusters | New-MeshIntermediateCA -RootCA $root -KeySize 2048 | Install-MeshCACertificate -Namespace $Namespace
+        $cp = @{ MeshId = 'uninstall-mesh'; Namespace = $Namespace }
+        if ($Ossm3) { $cp.Flavor = 'Ossm3'; $cp.SkipCni = $true }
+        if ($Name) { $cp.Name = $Name }
+        $null = $Clusters | Install-MeshControlPlane @cp
+        $null = $Clusters | Install-MeshEastWestGateway -Namespace $Namespace -Wait -Timeout 00:01:00
+    }
+
+    function script:Format-Result {
+        <# Results as 'cluster|kind|name|action', in the order written. #>
+        process { "$($_.Cluster)|$($_.Kind)|$($_.Name)|$($_.Action)" }
+    }
+
+    function script:Test-LabObject([string] $Cluster, [string[]] $What) { $null -ne (Get-LabObject $lab $Cluster $What) }
+}
+
+AfterAll {
+    Stop-TestLab $lab
+}
+
+Describe 'Uninstall-MeshEastWestGateway, Uninstall-MeshControlPlane, Uninstall-MeshCACertificate' {
+    BeforeAll {
+        $script:ns = 'mesh-uninstall'
+        $script:clusters = Get-MeshCluster -Kubeconfig $west, $east -Network west-network, east-network
+        Install-TestMesh $clusters $ns
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $out = @(
+            $clusters | Uninstall-MeshEastWestGateway -Namespace $ns -WhatIf
+            $clusters | Uninstall-MeshControlPlane -Namespace $ns -WhatIf
+            $clusters | Uninstall-MeshCACertificate -Namespace $ns -WhatIf
+            Remove-MeshCluster -Cluster $clusters[0] -From $clusters[1] -Namespace $ns -WhatIf
+        )
+        $out | Should -BeNullOrEmpty
+        foreach ($c in 'west', 'east') {
+            Test-LabObject $c @('-n', $ns, 'service', 'istio-eastwestgateway') | Should -BeTrue
+            Test-LabObject $c @('-n', $ns, 'deployment', 'istio-eastwestgateway') | Should -BeTrue
+            Test-LabObject $c @('-n', $ns, 'smcp', 'basic') | Should -BeTrue
+            Test-LabObject $c @('-n', $ns, 'secret', 'cacerts') | Should -BeTrue
+        }
+    }
+
+    It 'deletes what Install made, in reverse order, and leaves the namespace' {
+        $gateway = @($clusters | Uninstall-MeshEastWestGateway -Namespace $ns -Confirm:$false)
+        $gateway | ForEach-Object { $_ | Should -BeOfType ([OssmMultiCluster.Model.MeshResourceResult]) }
+        $gateway | Format-Result | Should -Be @(
+            'west|Gateway|istio-eastwestgateway|Deleted', 'west|Deployment|istio-eastwestgateway|Deleted', 'west|Service|istio-eastwestgateway|Deleted',
+            'east|Gateway|istio-eastwestgateway|Deleted', 'east|Deployment|istio-eastwestgateway|Deleted', 'east|Service|istio-eastwestgateway|Deleted')
+        $clusters | Uninstall-MeshControlPlane -Namespace $ns -Confirm:$false | Format-Result |
+            Should -Be 'west|ServiceMeshControlPlane|basic|Deleted', 'east|ServiceMeshControlPlane|basic|Deleted'
+        $clusters | Uninstall-MeshCACertificate -Namespace $ns -Confirm:$false | Format-Result |
+            Should -Be 'west|Secret|cacerts|Deleted', 'east|Secret|cacerts|Deleted'
+
+        foreach ($c in 'west', 'east') {
+            Test-LabObject $c @('-n', $ns, 'service', 'istio-eastwestgateway') | Should -BeFalse
+            Test-LabObject $c @('-n', $ns, 'gateways.networking.istio.io', 'istio-eastwestgateway') | Should -BeFalse
+            Test-LabObject $c @('-n', $ns, 'smcp', 'basic') | Should -BeFalse
+            Test-LabObject $c @('-n', $ns, 'secret', 'cacerts') | Should -BeFalse
+            # The namespace stays, label and all: other things may live in it.
+            (Get-LabObject $lab $c @('ns', $ns)).metadata.labels['topology.istio.io/network'] | Should -BeExactly "$c-network"
+        }
+    }
+
+    It 'deletes nothing on a second run, and says so with -Verbose' {
+        $run = Invoke-ModuleScript @'
+$c = Get-MeshCluster -Kubeconfig $west, $east -Network west-network, east-network
+$c | Uninstall-MeshEastWestGateway -Namespace $ns -Confirm:$false -Verbose
+$c | Uninstall-MeshControlPlane -Namespace $ns -Confirm:$false -Verbose
+$c | Uninstall-MeshCACertificate -Namespace $ns -Confirm:$false -Verbose
+'@ -Variables @{ west = $west; east = $east; ns = $ns }
+        $run | Assert-NoScriptError
+        $run.Output | Should -BeNullOrEmpty
+        $run.Warnings | Should -BeNullOrEmpty
+        @($run.Verbose | Where-Object { $_ -like 'Nothing to uninstall*' }) | Should -HaveCount 6
+    }
+}
+
+Describe 'Objects the module did not make' {
+    BeforeAll {
+        $script:ns = 'mesh-uninstall-foreign'
+        $script:north1 = Get-MeshCluster -Kubeconfig $north -Network north-network
+        Install-TestMesh @($north1) $ns
+    }
+
+    It 'leaves an object kubectl made, or one kubectl also edited, and reports it with the reason' {
+        # A Deployment the module applied and kubectl then edited; a cacerts that kubectl made in place of the module's.
+        $null = Invoke-LabKubectl $lab north -n $ns set env deployment/istio-eastwestgateway EDITED=by-hand
+        $null = Invoke-LabKubectl $lab north -n $ns delete secret cacerts
+        $null = Invoke-LabKubectl $lab north -n $ns create secret generic cacerts --from-literal=ca-cert.pem=not-ours
+
+        $gateway = @($north1 | Uninstall-MeshEastWestGateway -Namespace $ns -Confirm:$false -WarningVariable gatewayWarnings -WarningAction SilentlyContinue)
+        $gateway | Format-Result | Should -Be 'north|Gateway|istio-eastwestgateway|Deleted', 'north|Deployment|istio-eastwestgateway|Retained',
+            'north|Service|istio-eastwestgateway|Deleted'
+        $gateway[1].Reason | Should -BeLikeExactly 'also managed by kubectl-set*'
+        $gatewayWarnings | Should -HaveCount 1
+        "$($gatewayWarnings[0])" | Should -BeLikeExactly "*Deployment $ns/istio-eastwestgateway*kubectl-set*"
+
+        $ca = @($north1 | Uninstall-MeshCACertificate -Namespace $ns -Confirm:$false -WarningVariable caWarnings -WarningAction SilentlyContinue)
+        $ca | Format-Result | Should -Be 'north|Secret|cacerts|Retained'
+        $ca[0].Reason | Should -BeLikeExactly 'not created by the module: managed by kubectl-create*'
+        $caWarnings | Should -HaveCount 1
+
+        # The table view shows the reason.
+        ($ca | Out-String -Width 200) | Should -BeLikeExactly '*Retained*not created by the module*'
+        Test-LabObject north @('-n', $ns, 'deployment', 'istio-eastwestgateway') | Should -BeTrue
+        Test-LabObject north @('-n', $ns, 'secret', 'cacerts') | Should -BeTrue
+
+        # Reported again on the next run, and still left.
+        $north1 | Uninstall-MeshCACertificate -Namespace $ns -Confirm:$false -WarningAction SilentlyContinue | Format-Result | Should -Be 'north|Secret|cacerts|Retained'
+        Test-LabObject north @('-n', $ns, 'secret', 'cacerts') | Should -BeTrue
+    }
+
+    It 'keeps the IstioCNI while another Istio control plane uses it, and deletes the module''s Istio' {
+        $null = $north1 | Install-MeshControlPlane -MeshId uninstall-mesh -Flavor Ossm3 -Name uninstall-ossm3 -Namespace $ns
+        $null = $north1 | Install-MeshControlPlane -MeshId uninstall-mesh -Flavor Ossm3 -Name uninstall-other -Namespace "$ns-other" -SkipCni
+        $out = @($north1 | Uninstall-MeshControlPlane -Flavor Ossm3 -Name uninstall-ossm3 -Namespace $ns -Confirm:$false -WarningAction SilentlyContinue)
+        $out | Format-Result | Should -Be 'north|PeerAuthentication|default|Deleted', 'north|Istio|uninstall-ossm3|Deleted', 'north|IstioCNI|default|Retained'
+        $out[2].Reason | Should -BeLikeExactly '*other Istio control planes still use it*uninstall-other*'
+        Test-LabObject north @('istios.sailoperator.io', 'uninstall-ossm3') | Should -BeFalse
+        Test-LabObject north @('istiocnis.sailoperator.io', 'default') | Should -BeTrue
+        $null = $north1 | Uninstall-MeshControlPlane -Flavor Ossm3 -Name uninstall-other -Namespace "$ns-other" -Confirm:$false -WarningAction SilentlyContinue
+    }
+}
+
+Describe 'A cluster still connected to the mesh' {
+    BeforeAll {
+        $script:ns = 'mesh-uninstall-connected'
+        $script:clusters = Get-MeshCluster -Kubeconfig $west, $east -Network west-network, east-network
+        Install-TestMesh $clusters $ns
+        $null = Connect-MeshCluster -Cluster $clusters -Namespace $ns -CreateServiceAccount -WarningAction SilentlyContinue
+    }
+
+    It 'keeps its control plane: ClusterStillConnected, naming the secrets, unless -Force' {
+        $out = @(Uninstall-MeshControlPlane -Cluster $clusters[1] -Peer $clusters[0] -Namespace $ns -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $out | Should -BeNullOrEmpty
+        $errors | Should -HaveCount 1
+        $e = $errors[0]
+        $e.FullyQualifiedErrorId | Should -BeExactly 'ClusterStillConnected,OssmMultiCluster.Commands.UninstallMeshControlPlaneCommand'
+        $e.CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::InvalidOperation)
+        $e.TargetObject | Should -BeExactly 'east'
+        "$e" | Should -BeLikeExactly "*cluster 'west' holds istio-remote-secret-east*"
+        $e.ErrorDetails.RecommendedAction | Should -BeLikeExactly '*Disconnect-MeshCluster*-Force*'
+        Test-LabObject east @('-n', $ns, 'smcp', 'basic') | Should -BeTrue
+
+        # -Force overrides, with a warning.
+        $forced = @(Uninstall-MeshControlPlane -Cluster $clusters[1] -Peer $clusters[0] -Namespace $ns -Force -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
+        $forced | Format-Result | Should -Be 'east|ServiceMeshControlPlane|basic|Deleted'
+        "$warnings" | Should -BeLikeExactly '*-Force removes the control plane although the cluster is still connected*'
+    }
+}
+
+Describe 'Remove-MeshCluster' {
+    BeforeAll {
+        $script:ns = 'mesh-uninstall-remove'
+        $script:clusters = Get-MeshCluster -Kubeconfig $west, $east -Network west-network, east-network
+        Install-TestMesh $clusters $ns
+        $null = Connect-MeshCluster -Cluster $clusters -Namespace $ns -CreateServiceAccount -WarningAction SilentlyContinue
+    }
+
+    It 'takes one cluster out of the mesh in one pipeline: disconnect, gateway, control plane, CA' {
+        $out = @($clusters[1] | Remove-MeshCluster -From $clusters -Namespace $ns -Confirm:$false)
+        $out | Format-Result | Should -Be @(
+            'east|Secret|istio-remote-secret-west|Deleted', 'east|ServiceMeshControlPlane|basic|Configured',
+            'west|Secret|istio-remote-secret-east|Deleted', 'west|ServiceMeshControlPlane|basic|Configured',
+            'east|Gateway|istio-eastwestgateway|Deleted', 'east|Deployment|istio-eastwestgateway|Deleted', 'east|Service|istio-eastwestgateway|Deleted',
+            'east|ServiceMeshControlPlane|basic|Deleted',
+            'east|Secret|cacerts|Deleted')
+        # West keeps its own mesh, without east's network.
+        Test-LabObject west @('-n', $ns, 'smcp', 'basic') | Should -BeTrue
+        (Get-LabObject $lab west @('-n', $ns, 'smcp', 'basic')).spec.cluster.multiCluster.ContainsKey('meshNetworks') | Should -BeFalse
+        Test-LabObject west @('-n', $ns, 'secret', 'cacerts') | Should -BeTrue
+        Test-LabObject east @('-n', $ns, 'smcp', 'basic') | Should -BeFalse
+    }
+
+    It 'deletes nothing and writes nothing on a second run' {
+        $out = @($clusters[1] | Remove-MeshCluster -From $clusters -Namespace $ns -Confirm:$false -ErrorVariable errors -WarningVariable warnings)
+        $out | Should -BeNullOrEmpty
+        $errors | Should -BeNullOrEmpty
+        $warnings | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A cluster that is down' {
+    It 'is one error; the others are uninstalled' {
+        $ns = 'mesh-uninstall-down'
+        $c = Get-MeshCluster -Kubeconfig $west -Network west-network
+        $null = $c | New-MeshIntermediateCA -RootCA $root -KeySize 2048 | Install-MeshCACertificate -Namespace $ns
+        # A cluster whose API server is down: its kubeconfig names a loopback port nothing listens on.
+        $dir = New-TestDirectory
+        try {
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+            $down = Join-Path $dir down.kubeconfig
+            (Get-Content -Raw $west) -replace 'server: https://127\.0\.0\.1:\d+', "server: https://127.0.0.1:$port" | Set-Content $down
+            $gone = Get-MeshCluster -Kubeconfig $down -Name gone -Network gone-network
+            $out = @($gone, $c | Uninstall-MeshCACertificate -Namespace $ns -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+        $out | Format-Result | Should -Be 'west|Secret|cacerts|Deleted'
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLikeExactly 'ClusterUnreachable,OssmMultiCluster.Commands.UninstallMeshCACertificateCommand'
+        $errors[0].TargetObject | Should -BeExactly 'gone'
+    }
+}
