@@ -2,15 +2,17 @@
 .SYNOPSIS
     Times Connect-MeshCluster on N = 2, 4, 8 lab clusters: n·(n−1) remote secrets and n mesh-network updates.
 .DESCRIPTION
-    Run on demand, not in the test suite:  ossm-run bench/connect.ps1 [-Sizes 2,4,8]
+    Run on demand, not in the test suite (after dotnet pwsh ./build.ps1 -Task Build):
+        dotnet pwsh bench/connect.ps1 [-Sizes 2,4,8]
     Starts a loopback lab per size (tests/lab/lab.sh), installs control planes and east-west gateways, then times
     the first Connect-MeshCluster (creates everything) and a re-run (changes nothing). The growth should stay near
     linear in N: clusters are worked on in parallel, each applying its n−1 secrets.
 #>
-# Strings, so that ossm-run's -Sizes 2,4,8 (one argument, as with pwsh -File) works too.
+# Strings, so that -Sizes 2,4,8 reaches the script as one argument under pwsh -File too.
 param([string[]] $Sizes = @('2', '4', '8'))
 
 $ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../out/OssmMultiCluster/OssmMultiCluster.psd1')
 [int[]] $Sizes = @($Sizes -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
 $lab = Join-Path $PSScriptRoot '../tests/lab/lab.sh'
 $rows = foreach ($n in $Sizes) {

@@ -1,58 +1,46 @@
 <#
 .SYNOPSIS
-    End to end: the walkthrough's steps 4-10, 12 and 14 as its authors wrote them (openssl and one kubectl per oc
-    call, bench/walkthrough-steps.sh) against the module's pipeline, on a loopback lab of two clusters, in the same
-    run; then the module alone on N = 2, 4, 8 clusters; and the module's import time in fresh processes.
+    The whole setup at a distance: the walkthrough's steps 4-10, 12 and 14 as its authors wrote them (openssl and one
+    kubectl per oc call, bench/walkthrough-steps.sh) against the module's pipeline (bench/module-steps.ps1), on a
+    two-cluster loopback lab whose API servers are 0, 20 and 50 ms round trip away (tests/lab/lab.sh --delay-ms, a
+    relay delaying every chunk both ways); the module's Kubernetes part on N = 2, 4, 8 clusters at 20 ms; and the
+    module's import time in fresh processes.
 .DESCRIPTION
-    Run on demand, not in the test suite (after dotnet build):
-        out/ossm-run/ossm-run bench/end-to-end.ps1 [-Runs 5] [-Sizes 2,4,8] [-ScaleRuns 3] [-ImportRuns 7]
-                                                  [-SkipImport] [-SkipComparison] [-SkipScaling]
-    Targets: module / walkthrough <= 0.25 (ratio of the medians), Import-Module < 0.5 s, near-linear growth in N.
-
-    How it is measured (the script prints this too):
-    - Both sides use RSA 4096 keys, cluster names west-cluster/east-cluster and networks west-network/east-network,
-      and end with the same objects on both clusters, checked after every run (namespace label, cacerts with the
-      same root on both sides, ServiceMeshControlPlane with the other network and its gateway address, east-west
-      Service/Deployment/Gateway, the other cluster's remote secret, its token accepted by a TokenReview on the
-      cluster it reads). A run that is not verified stops the benchmark.
-    - Before every run, untimed: istio-system is deleted on every cluster and waited for (both sides start from the
-      same empty clusters), the module's key pool is emptied (no run gets keys generated during another) and .NET's
-      garbage collector is run.
-    - Untimed in both sides, after the control plane (step 7): the OSSM operator's part, which the lab lacks:
-      istio-reader-service-account is created in istio-system (one kubectl per cluster).
-    - Gateway addresses: the lab's stand-in load balancer gives a LoadBalancer Service its address up to about a
-      second after it is created (it polls once a second), as a cloud does asynchronously (in minutes). Both sides
-      ask every 0.5 s until it is there: the walkthrough script at steps 12 and 14, the module with Wait-MeshGateway
-      after step 8. That wait is shown on a line of its own.
-    - The walkthrough runs as a bash process per run; its time is the sum of its timed steps (bash's
-      $EPOCHREALTIME), so the untimed stand-in is left out. The module runs in this one PowerShell session, as a
-      user's session would: the first module run is the cold one (JIT, first connections) and is reported apart;
-      the medians are of the warm runs that follow. The two sides alternate which goes first.
-    - Import-Module is timed inside fresh ossm-run processes (ossm-run's own start-up is reported apart: it is the
-      host, not the module).
-    The machine's load average is printed with every run: these are wall-clock times on a shared 2-core machine.
+    Run on demand, never in the test suite (after dotnet pwsh ./build.ps1 -Task Build):
+        dotnet pwsh bench/end-to-end.ps1 [-RoundTripMs 0,20,50] [-Runs 3] [-Sizes 2,4,8] [-ScaleRuns 2] [-ImportRuns 5]
+    For each distance, with a lab of its own, each side alternately goes first, -Runs times each in two modes:
+    - full: everything, RSA 4096 keys included: keys and certificates (steps 4-5), the gateway-address wait, end to end;
+    - kube: both sides start from the same openssl-made CA files (made once per lab, untimed; the walkthrough's own
+      openssl commands with the bench's cluster names): the Kubernetes part with no key generation anywhere.
+    The Kubernetes part is everything timed but the keys and the address wait. Requests per cluster: the module's from
+    its own call log (-Verbose: one line per request sent), the walkthrough's from kubectl -v=6 (one round_trippers
+    line per request; kubectl's discovery cache is filled once per lab, untimed). Before every run, untimed, istio-system is deleted on every cluster and waited for (the same
+    clusters start empty every run). Untimed on both sides: the OSSM operator's part (istio-reader-service-account).
+    Each module run is a fresh pwsh process, as a runbook is: its first-call (JIT) costs are in its times; its
+    import is not (it is reported apart). Every run is checked to have left the same mesh (remote-secret tokens by
+    TokenReview). Medians; wall-clock seconds on a shared 2-core machine, with the load average printed.
 #>
 param(
-    [ValidateRange(1, 100)] [int] $Runs = 5,
-    # Strings, so that ossm-run's -Sizes 2,4,8 (one argument, as with pwsh -File) works too.
+    [string[]] $RoundTripMs = @('0', '20', '50'),
+    [ValidateRange(1, 100)] [int] $Runs = 3,
     [string[]] $Sizes = @('2', '4', '8'),
-    [ValidateRange(1, 100)] [int] $ScaleRuns = 3,
-    [ValidateRange(1, 100)] [int] $ImportRuns = 7,
-    [switch] $SkipImport,
-    [switch] $SkipComparison,
-    [switch] $SkipScaling
+    [ValidateRange(0, 100)] [int] $ScaleRuns = 2,
+    [ValidateRange(0, 100)] [int] $ImportRuns = 5
 )
 
 $ErrorActionPreference = 'Stop'
+[int[]] $RoundTripMs = @($RoundTripMs -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
 [int[]] $Sizes = @($Sizes -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
-if (@($Sizes | Where-Object { $_ -lt 2 -or $_ -gt 16 }).Count) { throw "-Sizes takes cluster counts from 2 to 16, not $($Sizes -join ', ')." }
-# The cmdlets' progress records would be printed as lines on stderr by ossm-run: left out, on both counts.
-$ProgressPreference = 'SilentlyContinue'
 $invariant = [Globalization.CultureInfo]::InvariantCulture
 $lab = Join-Path $PSScriptRoot '../tests/lab/lab.sh'
 $walkthrough = Join-Path $PSScriptRoot 'walkthrough-steps.sh'
+$moduleSteps = Join-Path $PSScriptRoot 'module-steps.ps1'
+$psd1 = Join-Path $PSScriptRoot '../out/OssmMultiCluster/OssmMultiCluster.psd1'
+# The pwsh running this script (dotnet pwsh runs pwsh.dll under dotnet): fresh processes of the same version.
+$pwshDll = Join-Path $PSHOME 'pwsh.dll'
 $work = Join-Path ([IO.Path]::GetTempPath()) "ossm-bench-e2e-$PID"
 $meshId = 'bookinfo-mesh'
+if (-not (Test-Path $psd1)) { throw "Build first: dotnet pwsh ./build.ps1 -Task Build ($psd1 is missing)." }
 foreach ($tool in 'openssl', 'kubectl', 'bash') {
     if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "$tool is not on PATH." }
 }
@@ -65,51 +53,77 @@ function Get-Median([double[]] $Values) {
     if ($sorted.Count % 2) { $sorted[$mid] } else { ($sorted[$mid - 1] + $sorted[$mid]) / 2 }
 }
 
-function Format-Stats([double[]] $Values) {
-    $sorted = @($Values | Sort-Object)
-    '{0,6:N2} s  (min {1:N2}, max {2:N2}, n={3})' -f (Get-Median $Values), $sorted[0], $sorted[-1], $sorted.Count
-}
-
-# Clusters as the benchmark knows them: mesh name, network, kubeconfig, API server URL.
-function New-BenchCluster([string] $Name, [string] $Network, [string] $Kubeconfig) {
-    $server = ([IO.File]::ReadAllLines($Kubeconfig) | Where-Object { $_ -match '^\s*server:\s*(\S+)' } | Select-Object -First 1) -replace '^\s*server:\s*', ''
-    [pscustomobject]@{ Name = $Name; Network = $Network; Kubeconfig = $Kubeconfig; Server = $server }
-}
+function Write-Line([string] $Text) { [Console]::Error.WriteLine($Text) }
 
 function Start-Lab([string] $Directory, [string[]] $Names, [string[]] $Options) {
     $kubeconfigs = @(& bash $lab start $Directory @Options @Names 2>$null)
     if ($LASTEXITCODE) { throw "lab.sh start failed for $($Names -join ', ') (see $Directory)" }
-    $kubeconfigs
+    for ($i = 0; $i -lt $Names.Count; $i++) {
+        $server = ([IO.File]::ReadAllLines($kubeconfigs[$i]) | Where-Object { $_ -match '^\s*server:\s*(\S+)' } | Select-Object -First 1) -replace '^\s*server:\s*', ''
+        [pscustomobject]@{
+            Lab = $Names[$i]; Kubeconfig = $kubeconfigs[$i]; Direct = Join-Path $Directory "$($Names[$i])/direct.kubeconfig"; Server = $server
+            Port = ([uri]$server).Port; Name = $null; Network = $null
+        }
+    }
 }
 
-# Untimed: every cluster back to no istio-system, no keys waiting in the module's pool, a collected heap.
+# Untimed: every cluster back to no istio-system (through the lab's direct kubeconfigs: no relay).
 function Reset-Clusters($Clusters) {
-    $commands = foreach ($c in $Clusters) { "kubectl --kubeconfig '$($c.Kubeconfig)' delete namespace istio-system --ignore-not-found --wait=true --timeout=120s >/dev/null &" }
+    $commands = foreach ($c in $Clusters) { "kubectl --kubeconfig '$($c.Direct)' delete namespace istio-system --ignore-not-found --wait=true --timeout=120s >/dev/null &" }
     & bash -c (($commands -join "`n") + "`nwait")
     foreach ($c in $Clusters) {
-        $left = & kubectl --kubeconfig $c.Kubeconfig get namespace istio-system --ignore-not-found -o name
+        $left = & kubectl --kubeconfig $c.Direct get namespace istio-system --ignore-not-found -o name
         if ($left) { throw "Reset failed: $($c.Name) still has istio-system." }
     }
-    $null = [OssmMultiCluster.Pki.KeyPool]::Shared.DiscardAsync().GetAwaiter().GetResult()
-    [GC]::Collect()
-    [GC]::WaitForPendingFinalizers()
 }
 
-# Untimed in both sides: what the OSSM operator does when the control plane appears (the lab has no operator).
-function Invoke-OperatorStandIn($Clusters) {
-    foreach ($c in $Clusters) {
-        $null = & kubectl --kubeconfig $c.Kubeconfig -n istio-system create serviceaccount istio-reader-service-account
-        if ($LASTEXITCODE) { throw "Could not create istio-reader-service-account on $($c.Name)." }
+# Once per lab, untimed: a root and one intermediate per cluster, made with the walkthrough's openssl commands
+# (RSA 4096), in the layout its steps 4-5 write; L= and the folder carry the bench's cluster name.
+function New-OpenSslCAFiles([string] $Directory, [string[]] $Names) {
+    $script = @'
+set -euo pipefail
+cd "$1"; shift
+mkdir -p root
+openssl genrsa -out root/root-key.pem 4096 2>/dev/null
+printf '[ req ]\nencrypt_key = no\nprompt = no\nutf8 = yes\ndefault_md = sha256\ndefault_bits = 4096\nreq_extensions = req_ext\nx509_extensions = req_ext\ndistinguished_name = req_dn\n[ req_ext ]\nsubjectKeyIdentifier = hash\nbasicConstraints = critical, CA:true\nkeyUsage = critical, digitalSignature, nonRepudiation, keyEncipherment, keyCertSign\n[ req_dn ]\nO = Istio\nCN = Root CA\n' > root/root-ca.conf
+openssl req -sha256 -new -key root/root-key.pem -config root/root-ca.conf -out root/root-cert.csr
+openssl x509 -req -sha256 -days 3650 -signkey root/root-key.pem -extensions req_ext -extfile root/root-ca.conf -in root/root-cert.csr -out root/root-cert.pem 2>/dev/null
+for cluster in "$@"; do
+  mkdir -p "$cluster"
+  openssl genrsa -out "$cluster/ca-key.pem" 4096 2>/dev/null
+  printf '[ req ]\nencrypt_key = no\nprompt = no\nutf8 = yes\ndefault_md = sha256\ndefault_bits = 4096\nreq_extensions = req_ext\nx509_extensions = req_ext\ndistinguished_name = req_dn\n[ req_ext ]\nsubjectKeyIdentifier = hash\nbasicConstraints = critical, CA:true, pathlen:0\nkeyUsage = critical, digitalSignature, nonRepudiation, keyEncipherment, keyCertSign\nsubjectAltName=@san\n[ san ]\nDNS.1 = istiod.istio-system.svc\n[ req_dn ]\nO = Istio\nCN = Intermediate CA\nL = %s\n' "$cluster" > "$cluster/intermediate.conf"
+  openssl req -new -config "$cluster/intermediate.conf" -key "$cluster/ca-key.pem" -out "$cluster/cluster-ca.csr"
+  openssl x509 -req -sha256 -days 3650 -CA root/root-cert.pem -CAkey root/root-key.pem -CAcreateserial -extensions req_ext -extfile "$cluster/intermediate.conf" -in "$cluster/cluster-ca.csr" -out "$cluster/ca-cert.pem" 2>/dev/null
+  cat "$cluster/ca-cert.pem" root/root-cert.pem > "$cluster/cert-chain.pem"
+  cp root/root-cert.pem "$cluster"
+done
+'@
+    $null = New-Item -ItemType Directory -Path $Directory -Force
+    & bash -c $script bash $Directory @Names
+    if ($LASTEXITCODE) { throw "openssl could not make the CA files in $Directory" }
+}
+
+# HTTP requests per server port in a walkthrough log written with kubectl -v=6.
+function Get-KubectlRequests([string] $Log, $Clusters) {
+    $counts = @{}
+    foreach ($c in $Clusters) { $counts[$c.Name] = 0 }
+    foreach ($line in [IO.File]::ReadLines($Log)) {
+        if ($line -match 'round_trippers\.go:\d+\] (GET|POST|PUT|PATCH|DELETE) https://127\.0\.0\.1:(\d+)/') {
+            $c = $Clusters | Where-Object Port -EQ ([int]$Matches[2])
+            if ($c) { $counts[$c.Name]++ }
+        }
     }
+    $counts
 }
 
-# The reference: bench/walkthrough-steps.sh in a fresh folder; its "time <step> <seconds>" lines.
-function Invoke-Walkthrough($Clusters, [string] $Directory, [string[]] $LbForms) {
+function Invoke-Walkthrough($Clusters, [string] $Directory, [string] $CACertsFrom) {
     $env:KUBECONFIG_WEST = $Clusters[0].Kubeconfig
     $env:KUBECONFIG_EAST = $Clusters[1].Kubeconfig
-    $env:LB_WEST = $LbForms[0]
-    $env:LB_EAST = $LbForms[1]
-    $lines = @(& bash $walkthrough $Directory)
+    $env:LB_WEST = 'ip'; $env:LB_EAST = 'hostname'
+    $env:KUBECTL_V = '6'
+    $env:CACERTS_FROM = $CACertsFrom
+    try { $lines = @(& bash $walkthrough $Directory) }
+    finally { Remove-Item env:CACERTS_FROM, env:KUBECTL_V -ErrorAction SilentlyContinue }
     if ($LASTEXITCODE) {
         $log = [IO.File]::ReadAllLines((Join-Path $Directory 'walkthrough.log')) | Select-Object -Last 15
         throw "walkthrough-steps.sh failed (exit code $LASTEXITCODE); end of its log:`n$($log -join "`n")"
@@ -120,42 +134,31 @@ function Invoke-Walkthrough($Clusters, [string] $Directory, [string[]] $LbForms)
         $steps[$name] = [double]::Parse($seconds, $invariant)
     }
     $address = $steps['step12-address'] + $steps['step14-address']
-    $pki = $steps.step4 + $steps.step5
-    $total = $steps.step4 + $steps.step5 + $steps.step6 + $steps.step7 + $steps.step8 + $steps.step9 + $steps.step10 + $steps.step12 + $steps.step14
+    $keys = [double]$steps.step4 + [double]$steps.step5
+    $total = $keys
+    foreach ($s in 'step6', 'step7', 'step8', 'step9', 'step10', 'step12', 'step14') { $total += $steps[$s] }
+    $requests = Get-KubectlRequests (Join-Path $Directory 'walkthrough.log') $Clusters
     [pscustomobject]@{
-        Side = 'walkthrough'; Total = $total; Pki = $pki; AddressWait = $address; Kube = $total - $pki - $address; Steps = $steps
+        Side = 'walkthrough'; Total = $total; Keys = $keys; AddressWait = $address; Kube = $total - $keys - $address; Steps = $steps
+        Requests = ($requests.Values | Measure-Object -Sum).Sum / $Clusters.Count
     }
 }
 
-# The module's pipeline, each step timed; the operator stand-in between steps 7 and 8 is not.
-function Invoke-ModulePipeline($Clusters) {
-    $steps = [ordered]@{}
-    $watch = [Diagnostics.Stopwatch]::StartNew()
-    $root = New-MeshRootCA
-    $steps['4 New-MeshRootCA'] = $watch.Elapsed.TotalSeconds; $watch.Restart()
-    $mesh = Get-MeshCluster -Kubeconfig $Clusters.Kubeconfig -Name $Clusters.Name -Network $Clusters.Network
-    $steps['2-3 Get-MeshCluster'] = $watch.Elapsed.TotalSeconds; $watch.Restart()
-    $cas = $mesh | New-MeshIntermediateCA -RootCA $root
-    $steps['5 New-MeshIntermediateCA'] = $watch.Elapsed.TotalSeconds; $watch.Restart()
-    $null = $cas | Install-MeshCACertificate
-    $steps['6 Install-MeshCACertificate'] = $watch.Elapsed.TotalSeconds; $watch.Restart()
-    $null = $mesh | Install-MeshControlPlane -MeshId $meshId
-    $steps['7 Install-MeshControlPlane'] = $watch.Elapsed.TotalSeconds
-    Invoke-OperatorStandIn $Clusters
-    $watch.Restart()
-    $null = $mesh | Install-MeshEastWestGateway
-    $steps['8 Install-MeshEastWestGateway'] = $watch.Elapsed.TotalSeconds; $watch.Restart()
-    $null = $mesh | Wait-MeshGateway
-    $steps['address Wait-MeshGateway'] = $watch.Elapsed.TotalSeconds; $watch.Restart()
-    # The lab's API servers are on loopback: Connect-MeshCluster warns that other clusters could not reach them.
-    $null = Connect-MeshCluster -Cluster $mesh -WarningAction SilentlyContinue
-    $steps['9-14 Connect-MeshCluster'] = $watch.Elapsed.TotalSeconds
+function Invoke-Module($Clusters, [string] $CACertsFrom) {
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', $moduleSteps, '-Kubeconfig', ($Clusters.Kubeconfig -join ','), '-Name', ($Clusters.Name -join ','),
+        '-Network', ($Clusters.Network -join ','), '-DirectKubeconfig', ($Clusters.Direct -join ','))
+    if ($CACertsFrom) { $arguments += '-CACertsFrom', $CACertsFrom }
+    $json = & dotnet $pwshDll @arguments
+    if ($LASTEXITCODE) { throw "module-steps.ps1 failed: $json" }
+    $r = ($json | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+    $steps = $r.Steps
     $total = 0.0
-    foreach ($value in $steps.Values) { $total += $value }
-    $pki = $steps['4 New-MeshRootCA'] + $steps['5 New-MeshIntermediateCA']
+    foreach ($v in $steps.Values) { $total += $v }
+    $keys = [double]$steps['4 New-MeshRootCA'] + [double]$steps['5 New-MeshIntermediateCA']
     $address = $steps['address Wait-MeshGateway']
     [pscustomobject]@{
-        Side = 'module'; Total = $total; Pki = $pki; AddressWait = $address; Kube = $total - $pki - $address; Steps = $steps
+        Side = 'module'; Total = $total; Keys = $keys; AddressWait = $address; Kube = $total - $keys - $address; Steps = $steps
+        Requests = ($r.Requests.Values | Measure-Object -Sum).Sum / $Clusters.Count; Import = $r.Import
     }
 }
 
@@ -170,12 +173,12 @@ function Test-Mesh($Clusters) {
     $problems = [Collections.Generic.List[string]]::new()
     $seen = @{}
     foreach ($c in $Clusters) {
-        $list = Get-Json $c.Kubeconfig @('-n', 'istio-system', 'get', 'namespace/istio-system', 'secret/cacerts', 'servicemeshcontrolplane.maistra.io/basic',
+        $list = Get-Json $c.Direct @('-n', 'istio-system', 'get', 'namespace/istio-system', 'secret/cacerts', 'servicemeshcontrolplane.maistra.io/basic',
             'service/istio-eastwestgateway', 'deployment.apps/istio-eastwestgateway', 'gateway.networking.istio.io/istio-eastwestgateway')
         if (-not $list -or @($list.items).Count -ne 6) { $problems.Add("$($c.Name): namespace, cacerts, control plane or gateway objects missing"); continue }
         $byKind = @{}
         foreach ($item in $list.items) { $byKind[$item.kind] = $item }
-        $remote = Get-Json $c.Kubeconfig @('-n', 'istio-system', 'get', 'secrets', '-l', 'istio/multiCluster=true')
+        $remote = Get-Json $c.Direct @('-n', 'istio-system', 'get', 'secrets', '-l', 'istio/multiCluster=true')
         $seen[$c.Name] = [pscustomobject]@{
             Namespace = $byKind.Namespace; CACerts = $byKind.Secret; ControlPlane = $byKind.ServiceMeshControlPlane; Service = $byKind.Service
             Remote = @($remote.items)
@@ -226,7 +229,7 @@ function Test-Mesh($Clusters) {
     foreach ($key in $tokens.Keys) {
         $o = $tokens[$key]
         $review = @{ apiVersion = 'authentication.k8s.io/v1'; kind = 'TokenReview'; spec = @{ token = ($key -split "`n")[1] } } | ConvertTo-Json -Compress
-        $answer = ($review | & kubectl --kubeconfig $o.Kubeconfig create -f - -o json 2>$null) -join "`n" | ConvertFrom-Json
+        $answer = ($review | & kubectl --kubeconfig $o.Direct create -f - -o json 2>$null) -join "`n" | ConvertFrom-Json
         if (-not $answer.status.authenticated -or $answer.status.user.username -ne 'system:serviceaccount:istio-system:istio-reader-service-account') {
             $problems.Add("$($o.Name): the token in its remote secret is not istio-reader-service-account's")
         }
@@ -239,138 +242,123 @@ function Assert-Mesh($Clusters, [string] $What) {
     if ($problems.Count) { throw "$What left an incomplete mesh:`n  $($problems -join "`n  ")" }
 }
 
-function Write-Progress-Line([string] $Text) { [Console]::Error.WriteLine($Text) }
+function Format-Steps($Results) {
+    $first = $Results[0].Steps
+    ($first.Keys | ForEach-Object { $k = $_; '{0} {1:N2}' -f $k, (Get-Median ($Results | ForEach-Object { [double]$_.Steps[$k] })) }) -join ', '
+}
 
 $null = New-Item -ItemType Directory -Path $work -Force
 $report = [Collections.Generic.List[string]]::new()
-$report.Add("End-to-end benchmark, $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm', $invariant)) UTC, $([Environment]::ProcessorCount) cores, load average at start $(Get-Load)")
-$report.Add("  ($([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), $(& openssl version), kubectl $((& kubectl version --client -o json | ConvertFrom-Json).clientVersion.gitVersion))")
+$report.Add("End-to-end benchmark at a distance, $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm', $invariant)) UTC, $([Environment]::ProcessorCount) cores, load average at start $(Get-Load)")
+$report.Add("  (pwsh $($PSVersionTable.PSVersion), $(& openssl version), kubectl $((& kubectl version --client -o json | ConvertFrom-Json).clientVersion.gitVersion))")
+$summary = [Collections.Generic.List[object]]::new()
 try {
-    if (-not $SkipImport) {
-        $ossmRun = Join-Path $PSScriptRoot '../out/ossm-run/ossm-run'
-        $psd1 = Join-Path (Get-Module OssmMultiCluster).ModuleBase 'OssmMultiCluster.psd1'
-        $probe = @"
-`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$psd1'; `$import = `$w.Elapsed.TotalSeconds
-`$w.Restart(); `$null = New-MeshRootCA -KeyAlgorithm ECDSA -PregenerateKeys 0; `$first = `$w.Elapsed.TotalSeconds
-`$w.Restart(); `$null = New-MeshRootCA -KeyAlgorithm ECDSA -PregenerateKeys 0; `$second = `$w.Elapsed.TotalSeconds
-'{0} {1} {2}' -f `$import.ToString([cultureinfo]::InvariantCulture), `$first.ToString([cultureinfo]::InvariantCulture), `$second.ToString([cultureinfo]::InvariantCulture)
-"@
-        $imports = @(); $firsts = @(); $seconds = @(); $bare = @(); $whole = @()
-        for ($i = 0; $i -lt $ImportRuns; $i++) {
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $null = & $ossmRun --no-module -c '0'
-            $bare += $watch.Elapsed.TotalSeconds
-            $watch.Restart()
-            $line = & $ossmRun --no-module -c $probe
-            $whole += $watch.Elapsed.TotalSeconds
-            if ($LASTEXITCODE) { throw "The import probe failed: $line" }
-            $import, $first, $second = $line -split ' ' | ForEach-Object { [double]::Parse($_, $invariant) }
-            $imports += $import; $firsts += $first; $seconds += $second
-        }
+    if ($ImportRuns) {
+        $probe = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$psd1'; `$w.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture)"
+        $imports = @(for ($i = 0; $i -lt $ImportRuns; $i++) { [double]::Parse((& dotnet $pwshDll -NoProfile -NonInteractive -Command $probe | Select-Object -Last 1), $invariant) })
         $report.Add('')
-        $report.Add("Module import, $ImportRuns fresh ossm-run processes each (target: Import-Module < 0.5 s):")
-        $report.Add("  Import-Module OssmMultiCluster           $(Format-Stats $imports)")
-        $report.Add("  then a first command (ECDSA root CA)     $(Format-Stats $firsts)   the same command again: $(Format-Stats $seconds)")
-        $report.Add("  (ossm-run start-up without the module: $(Format-Stats $bare); whole process with import and commands: $(Format-Stats $whole))")
-        Write-Progress-Line (($report | Select-Object -Last 4) -join "`n")
+        $report.Add(("Import-Module OssmMultiCluster in a fresh pwsh: median {0:N2} s, max {1:N2} s over {2} processes (target <= 0.5 s)" -f (Get-Median $imports), ($imports | Measure-Object -Maximum).Maximum, $ImportRuns))
+        Write-Line ($report[-1])
     }
 
-    if (-not $SkipComparison) {
-        $labDir = Join-Path $work 'lab2'
-        # west's load balancer gives an IP (the walkthrough's GCP/Azure line), east's a hostname (its AWS line).
-        $kubeconfigs = Start-Lab $labDir @('west', 'east') @('--lb-hostname', 'east')
+    foreach ($rtt in $RoundTripMs) {
+        $labDir = Join-Path $work "lab-$rtt"
+        $clusters = @(Start-Lab $labDir @('west', 'east') @('--lb-hostname', 'east', '--delay-ms', ($rtt / 2).ToString($invariant)))
         try {
-            $clusters = @(
-                New-BenchCluster 'west-cluster' 'west-network' $kubeconfigs[0]
-                New-BenchCluster 'east-cluster' 'east-network' $kubeconfigs[1])
-            $lbForms = @('ip', 'hostname')
-            $results = @{ walkthrough = @(); module = @() }
-            $loads = @()
-            $runIndex = 0
-            # Warm-up: one walkthrough (page cache, kubectl and openssl binaries) and the module's cold first run.
-            foreach ($side in 'walkthrough', 'module') {
-                Reset-Clusters $clusters
-                $result = if ($side -eq 'walkthrough') { Invoke-Walkthrough $clusters (Join-Path $work "warm-$side") $lbForms } else { Invoke-ModulePipeline $clusters }
-                Assert-Mesh $clusters "The warm-up $side run"
-                if ($side -eq 'module') { $cold = $result }
-                Write-Progress-Line ("warm-up  {0,-12} {1,6:N2} s  load {2}  verified" -f $side, $result.Total, (Get-Load))
-            }
+            $clusters[0].Name = 'west-cluster'; $clusters[0].Network = 'west-network'
+            $clusters[1].Name = 'east-cluster'; $clusters[1].Network = 'east-network'
+            # The same openssl-made files for both sides of the kube mode: folders by mesh name (module) and west/east (walkthrough).
+            $caModule = Join-Path $work "ca-$rtt"
+            New-OpenSslCAFiles $caModule $clusters.Name
+            $caWalkthrough = Join-Path $work "ca-$rtt-walkthrough"
+            $null = New-Item -ItemType Directory -Path $caWalkthrough
+            Copy-Item -Recurse (Join-Path $caModule 'root') $caWalkthrough
+            Copy-Item -Recurse (Join-Path $caModule 'west-cluster') (Join-Path $caWalkthrough 'west')
+            Copy-Item -Recurse (Join-Path $caModule 'east-cluster') (Join-Path $caWalkthrough 'east')
+
+            # Untimed: kubectl's discovery cache for these servers filled once, as a kubectl user's already is.
+            foreach ($c in $clusters) { $null = & kubectl --kubeconfig $c.Kubeconfig api-resources }
+            $results = @{}
+            foreach ($key in 'full-walkthrough', 'full-module', 'kube-walkthrough', 'kube-module') { $results[$key] = @() }
             for ($i = 0; $i -lt $Runs; $i++) {
-                $pair = if ($i % 2) { 'module', 'walkthrough' } else { 'walkthrough', 'module' }
-                foreach ($side in $pair) {
-                    Reset-Clusters $clusters
-                    $load = Get-Load
-                    $loads += [double]::Parse(($load -split ' ')[0], $invariant)
-                    $result = if ($side -eq 'walkthrough') { Invoke-Walkthrough $clusters (Join-Path $work "run-$i-$side") $lbForms } else { Invoke-ModulePipeline $clusters }
-                    Assert-Mesh $clusters "Run $($i + 1) of the $side"
-                    $results[$side] += $result
-                    Write-Progress-Line ("run {0,-4} {1,-12} {2,6:N2} s  (keys {3:N2}, kube {4:N2}, address wait {5:N2})  load before {6}  verified" -f ($i + 1), $side, $result.Total, $result.Pki, $result.Kube, $result.AddressWait, $load)
-                    Write-Progress-Line ('         steps: ' + (($result.Steps.Keys | ForEach-Object { '{0} {1:N2}' -f $_, $result.Steps[$_] }) -join ', '))
+                foreach ($mode in 'full', 'kube') {
+                    $pair = if ($i % 2) { 'module', 'walkthrough' } else { 'walkthrough', 'module' }
+                    foreach ($side in $pair) {
+                        Reset-Clusters $clusters
+                        $load = Get-Load
+                        $from = if ($mode -eq 'kube') { if ($side -eq 'module') { $caModule } else { $caWalkthrough } } else { '' }
+                        $result = if ($side -eq 'walkthrough') { Invoke-Walkthrough $clusters (Join-Path $work "run-$rtt-$i-$mode") $from } else { Invoke-Module $clusters $from }
+                        Assert-Mesh $clusters "Run $($i + 1) ($mode) of the $side at $rtt ms"
+                        $results["$mode-$side"] += $result
+                        Write-Line ("{0,2} ms RTT run {1} {2,-4} {3,-11} {4,6:N2} s (keys {5:N2}, kube {6:N2}, address wait {7:N2}; {8:N0} requests/cluster) load {9} verified" -f `
+                                $rtt, ($i + 1), $mode, $side, $result.Total, $result.Keys, $result.Kube, $result.AddressWait, $result.Requests, $load)
+                    }
                 }
             }
-
-            $w = $results.walkthrough; $m = $results.module
-            $ratio = (Get-Median $m.Total) / (Get-Median $w.Total)
-            $report.Add('')
-            $report.Add("Walkthrough steps 4-10, 12, 14 vs the module's pipeline, 2 lab clusters, RSA 4096, $Runs runs each, alternating")
-            $report.Add("(1-minute load average before the runs, which counts the benchmark's own previous run: median $((Get-Median $loads).ToString('N2')), max $(($loads | Measure-Object -Maximum).Maximum.ToString('N2'))):")
-            $report.Add("  walkthrough (bash, openssl, kubectl)   $(Format-Stats $w.Total)")
-            $report.Add("  module pipeline (warm session)         $(Format-Stats $m.Total)")
-            $report.Add("  module, cold first run in the session {0,6:N2} s" -f $cold.Total)
-            $report.Add(("  RATIO module / walkthrough (medians)   {0,6:N2}   (target <= 0.25: {1})" -f $ratio, $(if ($ratio -le 0.25) { 'met' } else { 'NOT met' })))
-            $report.Add('')
-            $report.Add('Where the time goes (medians, seconds):                  walkthrough   module   ratio')
-            foreach ($part in @(('Pki', 'keys and certificates (steps 4-5)'), ('Kube', 'Kubernetes work (steps 6-10, 12, 14)'), ('AddressWait', 'waiting for the gateway addresses'), ('Total', 'total'))) {
-                $wm = Get-Median ($w | ForEach-Object { $_.($part[0]) }); $mm = Get-Median ($m | ForEach-Object { $_.($part[0]) })
-                $report.Add(("  {0,-52} {1,8:N2} {2,8:N2} {3,7:N2}" -f $part[1], $wm, $mm, $(if ($wm) { $mm / $wm } else { 0 })))
+            $fw = $results['full-walkthrough']; $fm = $results['full-module']; $kw = $results['kube-walkthrough']; $km = $results['kube-module']
+            $row = [pscustomobject]@{
+                Rtt = $rtt
+                KeysW = Get-Median $fw.Keys; KeysM = Get-Median $fm.Keys
+                KubeW = Get-Median $kw.Kube; KubeM = Get-Median $km.Kube
+                WaitW = Get-Median $fw.AddressWait; WaitM = Get-Median $fm.AddressWait
+                TotalW = Get-Median $fw.Total; TotalM = Get-Median $fm.Total
+                RequestsW = Get-Median $kw.Requests; RequestsM = Get-Median $km.Requests
             }
-            $report.Add('  walkthrough steps: ' + (($w[0].Steps.Keys | ForEach-Object { $k = $_; '{0} {1:N2}' -f $k, (Get-Median ($w | ForEach-Object { $_.Steps[$k] })) }) -join ', '))
-            $report.Add('  module steps:      ' + (($m[0].Steps.Keys | ForEach-Object { $k = $_; '{0} {1:N2}' -f $k, (Get-Median ($m | ForEach-Object { $_.Steps[$k] })) }) -join ', '))
-            $report.Add('  module cold run:   ' + (($cold.Steps.Keys | ForEach-Object { '{0} {1:N2}' -f $_, $cold.Steps[$_] }) -join ', '))
-            $report.Add('  (step12-address/step14-address are inside step12/step14; the module''s Connect-MeshCluster does steps 9, 10, 12 and 14)')
+            $summary.Add($row)
+            $report.Add('')
+            $report.Add("$rtt ms round trip ($Runs runs per side and mode, alternating; medians):")
+            $report.Add("  walkthrough steps, full:  $(Format-Steps $fw)")
+            $report.Add("  module steps, full:       $(Format-Steps $fm)")
+            $report.Add("  walkthrough steps, kube:  $(Format-Steps $kw)")
+            $report.Add("  module steps, kube:       $(Format-Steps $km)")
+            Write-Line (($report | Select-Object -Last 5) -join "`n")
         }
         finally {
             & bash $lab stop $labDir --purge
         }
     }
 
-    if (-not $SkipScaling -and $Sizes.Count) {
+    $report.Add('')
+    $report.Add('Side by side (medians, seconds; ratio = module / walkthrough):')
+    $report.Add(('  {0,-44}' -f '') + (($summary | ForEach-Object { '{0,22}' -f "$($_.Rtt) ms round trip" }) -join ''))
+    foreach ($part in @(('Keys', 'keys and certificates (steps 4-5)'), ('Kube', 'Kubernetes part (same CA files)'), ('Wait', 'gateway-address wait'), ('Total', 'end to end'))) {
+        $cells = foreach ($row in $summary) {
+            $w = $row."$($part[0])W"; $m = $row."$($part[0])M"
+            '{0,7:N2} {1,6:N2} {2,6:N2}' -f $w, $m, $(if ($w) { $m / $w } else { 0 })
+        }
+        $report.Add(('  {0,-44}' -f $part[1]) + ($cells -join ' '))
+    }
+    $report.Add(('  {0,-44}' -f 'HTTP requests per cluster (kube mode)') + (($summary | ForEach-Object { '{0,7:N0} {1,6:N0} {2,6}' -f $_.RequestsW, $_.RequestsM, '' }) -join ' '))
+    $report.Add('  (each distance: walkthrough, module, ratio)')
+
+    if ($ScaleRuns -and $Sizes.Count) {
         $largest = ($Sizes | Measure-Object -Maximum).Maximum
-        $labDir = Join-Path $work "lab$largest"
+        $labDir = Join-Path $work "lab-scale"
         $names = 1..$largest | ForEach-Object { "c$_" }
-        $kubeconfigs = Start-Lab $labDir $names @()
+        $all = @(Start-Lab $labDir $names @('--delay-ms', '10'))
         try {
-            $all = for ($i = 0; $i -lt $largest; $i++) { New-BenchCluster $names[$i] "$($names[$i])-network" $kubeconfigs[$i] }
-            # Untimed warm-up at the smallest size, so that no N pays the session's first-call costs.
-            $smallest = @($all[0..(($Sizes | Measure-Object -Minimum).Minimum - 1)])
-            Reset-Clusters $smallest
-            $null = Invoke-ModulePipeline $smallest
-            Assert-Mesh $smallest 'The warm-up module run'
+            foreach ($c in $all) { $c.Name = $c.Lab; $c.Network = "$($c.Lab)-network" }
+            $caScale = Join-Path $work 'ca-scale'
+            New-OpenSslCAFiles $caScale $names
             $rows = foreach ($n in $Sizes | Sort-Object) {
                 $subset = @($all[0..($n - 1)])
-                $runsN = @()
-                for ($r = 0; $r -lt $ScaleRuns; $r++) {
-                    Reset-Clusters $subset
-                    $load = Get-Load
-                    $result = Invoke-ModulePipeline $subset
-                    Assert-Mesh $subset "The module on $n clusters"
-                    $runsN += $result
-                    Write-Progress-Line ("N={0,-2} run {1}  {2,6:N2} s  (keys {3:N2}, kube {4:N2}, address wait {5:N2})  load before {6}  verified" -f $n, ($r + 1), $result.Total, $result.Pki, $result.Kube, $result.AddressWait, $load)
-                    Write-Progress-Line ('         steps: ' + (($result.Steps.Keys | ForEach-Object { '{0} {1:N2}' -f $_, $result.Steps[$_] }) -join ', '))
-                }
-                [pscustomobject]@{
-                    N = $n; Total = (Get-Median $runsN.Total); Min = ($runsN.Total | Measure-Object -Minimum).Minimum; Max = ($runsN.Total | Measure-Object -Maximum).Maximum
-                    Pki = (Get-Median $runsN.Pki); Kube = (Get-Median $runsN.Kube); AddressWait = (Get-Median $runsN.AddressWait)
-                }
+                $caN = Join-Path $work "ca-scale-$n"
+                $null = New-Item -ItemType Directory -Path $caN
+                foreach ($folder in @('root') + $subset.Name) { Copy-Item -Recurse (Join-Path $caScale $folder) $caN }
+                $runsN = @(for ($r = 0; $r -lt $ScaleRuns; $r++) {
+                        Reset-Clusters $subset
+                        $result = Invoke-Module $subset $caN
+                        Assert-Mesh $subset "The module on $n clusters"
+                        Write-Line ("N={0,-2} run {1}  kube {2,6:N2} s, address wait {3:N2} s, {4:N0} requests/cluster, load {5}" -f $n, ($r + 1), $result.Kube, $result.AddressWait, $result.Requests, (Get-Load))
+                        $result
+                    })
+                [pscustomobject]@{ N = $n; Kube = (Get-Median $runsN.Kube); Requests = (Get-Median $runsN.Requests); Steps = (Format-Steps $runsN) }
             }
             $report.Add('')
-            $report.Add("The module alone on N lab clusters (one lab of $largest clusters running throughout; $ScaleRuns runs per N; N RSA 4096 intermediates + root; N*(N-1) remote secrets):")
-            $report.Add('     N   median    min    max     keys   kube  address   growth vs N=' + $rows[0].N + ': total (kube part) for clusters (remote secrets)')
+            $report.Add("The module's Kubernetes part on N clusters at 20 ms round trip (same openssl-made CA files; $ScaleRuns runs per N; medians):")
             foreach ($row in $rows) {
-                $report.Add(('  {0,4} {1,8:N2} {2,6:N2} {3,6:N2} {4,8:N2} {5,6:N2} {6,8:N2}   {7:N2}x ({8:N2}x) for {9:N1}x ({10:N1}x)' -f $row.N, $row.Total, $row.Min, $row.Max, $row.Pki, $row.Kube, $row.AddressWait,
-                    ($row.Total / $rows[0].Total), ($row.Kube / $rows[0].Kube), ($row.N / $rows[0].N), (($row.N * ($row.N - 1)) / ($rows[0].N * ($rows[0].N - 1)))))
+                $report.Add(('  N={0,-2} {1,6:N2} s  {2:N2}x N={3}   {4:N0} requests/cluster   {5}' -f $row.N, $row.Kube, ($row.Kube / $rows[0].Kube), $rows[0].N, $row.Requests, $row.Steps))
             }
-            $report.Add('  (medians in seconds; keys: New-MeshRootCA + New-MeshIntermediateCA, N+1 RSA 4096 keys and a spare on the machine''s cores)')
         }
         finally {
             & bash $lab stop $labDir --purge
@@ -378,13 +366,6 @@ try {
     }
     $report.Add('')
     $report.Add("Load average at the end: $(Get-Load)")
-    $report.Add('How to read this: wall-clock seconds; ratio = module median / walkthrough median. Both sides make RSA 4096 keys and')
-    $report.Add('leave the same objects, checked after every run. Untimed: resetting the clusters (istio-system deleted), the key pool')
-    $report.Add('emptied, and the OSSM operator''s part (istio-reader-service-account, created after step 7 on both sides). The lab''s')
-    $report.Add('stand-in load balancer gives an address up to ~1 s after the Service appears; both sides ask every 0.5 s. The')
-    $report.Add('walkthrough asks at step 12, after steps 9-10 have taken ~0.5 s of that wait; the module asks right after step 8.')
-    $report.Add('The module runs warm in one session (its cold first run is shown apart). The load average counts this benchmark''s')
-    $report.Add('own work too (key generation keeps both cores busy); on a busy machine, key generation times vary several-fold.')
 }
 finally {
     Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue

@@ -2,12 +2,13 @@
 .SYNOPSIS
     Times Get-MeshStatus on a connected lab mesh of -Clusters clusters (default 4).
 .DESCRIPTION
-    Run on demand:  ossm-run bench/status.ps1 [-Clusters 4] [-Runs 5]
+    Run on demand (after dotnet pwsh ./build.ps1 -Task Build):  dotnet pwsh bench/status.ps1 [-Clusters 4] [-Runs 5]
     Target: a 4-cluster status well under 5 s.
 #>
 param([int] $Clusters = 4, [int] $Runs = 5)
 
 $ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../out/OssmMultiCluster/OssmMultiCluster.psd1')
 $lab = Join-Path $PSScriptRoot '../tests/lab/lab.sh'
 $dir = Join-Path ([IO.Path]::GetTempPath()) "ossm-bench-status-$PID"
 $names = 1..$Clusters | ForEach-Object { "c$_" }

@@ -5,6 +5,9 @@
 #
 #   KUBECONFIG_WEST=... KUBECONFIG_EAST=... bench/walkthrough-steps.sh <work-dir>
 #
+# Optional: CACERTS_FROM=<dir> skips steps 4-5 (untimed copy of <dir>, laid out as they write it: root/, west/, east/),
+# so that the Kubernetes steps are timed with CA files both sides share. KUBECTL_V=6 runs every kubectl with -v=6,
+# which logs each HTTP request to walkthrough.log (the benchmark counts them).
 # Optional: LB_WEST / LB_EAST = ip (the walkthrough's "On GCP or Azure" lines, default) or hostname ("On AWS").
 #
 # What is faithful: every line of those steps is here, verbatim and in order, and every heredoc byte for byte
@@ -48,8 +51,8 @@ end() {
 }
 
 # Step 3's aliases (aliases are not expanded in scripts): one kubectl per call.
-oc-west() { KUBECONFIG=$KUBECONFIG_WEST kubectl "$@"; }
-oc-east() { KUBECONFIG=$KUBECONFIG_EAST kubectl "$@"; }
+oc-west() { KUBECONFIG=$KUBECONFIG_WEST kubectl ${KUBECTL_V:+-v=$KUBECTL_V} "$@"; }
+oc-east() { KUBECONFIG=$KUBECONFIG_EAST kubectl ${KUBECTL_V:+-v=$KUBECTL_V} "$@"; }
 
 # UNTIMED: what the OSSM operator does on OpenShift when a ServiceMeshControlPlane appears.
 operator_stand_in() {
@@ -57,6 +60,10 @@ operator_stand_in() {
   KUBECONFIG=$KUBECONFIG_EAST kubectl -n istio-system create serviceaccount istio-reader-service-account
 }
 
+if [[ -n "${CACERTS_FROM:-}" ]]; then
+  cp -r "$CACERTS_FROM" cacerts
+  root_ca_dir=cacerts/root
+else
 # Step 4. Create root CA certificates:
 begin
 root_ca_dir=cacerts/root
@@ -139,6 +146,7 @@ EOF
   cp ${root_ca_dir}/root-cert.pem ${int_ca_dir}
 done
 end step5
+fi
 
 # Step 6. Create cacerts secrets to be used by the Istio control plane:
 begin

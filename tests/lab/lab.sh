@@ -3,7 +3,7 @@
 # 127.0.0.1, with its own CA, admin token and kubeconfig (certificate-authority-data, never insecure-skip-tls-verify).
 # A stand-in for a cloud load balancer gives LoadBalancer Services a status.loadBalancer.ingress address.
 #
-#   lab.sh start <dir> [--lb-hostname <cluster>]... [--crds <cluster>=lab|ossm2|ossm3|none]... [--no-crds <cluster>]... <cluster>...
+#   lab.sh start <dir> [--lb-hostname <cluster>]... [--crds <cluster>=lab|ossm2|ossm3|none]... [--no-crds <cluster>]... [--delay-ms <one-way ms>] <cluster>...
 #   lab.sh stop <dir> [--purge]
 #   lab.sh stop-cluster <dir> <cluster>     (stops one cluster's processes, as a cluster that went down)
 #   lab.sh stop-apiserver <dir> <cluster>   (kills only its kube-apiserver: the cluster is down until start-apiserver)
@@ -18,6 +18,11 @@
 # OSSM 2.6 or OSSM 3 operator installs, from ../shared/reference/upstream/crds, or $OSSM_LAB_UPSTREAM_CRDS), none
 # (a cluster without an operator; --no-crds <cluster> says the same). One set per cluster: ossm2 and ossm3 define
 # some CRDs of the same name in different versions.
+# --delay-ms puts a relay (tests/lab/LatencyRelay, built into out/LatencyRelay) in front of each API server that delays
+# every chunk by that much in each direction (a round trip costs twice it; chunks in flight are not held back by the
+# ones behind them; TLS passes through untouched), and the kubeconfigs point at the relay (127.0.0.1, another port: the
+# API server's certificate still verifies). The lab's own tools (load balancer, controller manager, CRDs) use
+# <dir>/<cluster>/direct.kubeconfig, which skips the relay.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,6 +84,29 @@ make_pki() {
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     chmod 0600 ca.key apiserver.key sa.key
   )
+}
+
+# The relay's program, built once (dotnet build) when it is missing or older than its source.
+relay_dll() {
+  local repo dll
+  repo=$(cd "$here/../.." && pwd)
+  dll=$repo/out/LatencyRelay/LatencyRelay.dll
+  if [[ ! -f "$dll" || "$here/LatencyRelay/Program.cs" -nt "$dll" ]]; then
+    dotnet build "$here/LatencyRelay/LatencyRelay.csproj" -c Release -nologo -v quiet >&2 || die "LatencyRelay did not build"
+  fi
+  echo "$dll"
+}
+
+start_relay() { # kubeconfig api_port
+  local kc=$1 api_port=$2 relay_port deadline
+  relay_port=$(free_port)
+  start_daemon relay "$cdir/relay.log" dotnet "$relay_dll" --listen "127.0.0.1:$relay_port" --target "127.0.0.1:$api_port" --delay-ms "$delay_ms"
+  deadline=$((SECONDS + 30))
+  until [[ -n "$(ss -Htln "( sport = :$relay_port )" 2>/dev/null)" ]]; do
+    ((SECONDS < deadline)) || die "$cluster: the latency relay did not listen in 30 s (see $cdir/relay.log)"
+    sleep 0.1
+  done
+  sed -i "s#server: https://127.0.0.1:$api_port\$#server: https://127.0.0.1:$relay_port#" "$kc" "$dir/$cluster-nobody.kubeconfig"
 }
 
 wait_ready() { # kubeconfig seconds
@@ -161,12 +189,15 @@ start_cluster() { # cluster index lbform crds
   (
     umask 077
     sed "s/token: .*/token: $(sed -n 2p "$cdir/tokens.csv" | cut -d, -f1)/; s/$cluster-admin/$cluster-nobody/g" "$kc" > "$dir/$cluster-nobody.kubeconfig"
+    cp "$kc" "$cdir/direct.kubeconfig"
   )
+  local direct=$cdir/direct.kubeconfig
+  [[ -z "$delay_ms" ]] || start_relay "$kc" "$api_port"
 
   # envtest's KUBEBUILDER_ASSETS have no controller manager: then there are no service-account token secrets.
   [[ -x "$bin/kube-controller-manager" ]] || log "$cluster: no kube-controller-manager in $bin; service-account token secrets will not be created"
   [[ ! -x "$bin/kube-controller-manager" ]] || start_daemon kube-controller-manager "$cdir/kube-controller-manager.log" "$bin/kube-controller-manager" \
-    --kubeconfig "$kc" --port 0 --secure-port "$kcm_port" --bind-address 127.0.0.1 --leader-elect=false \
+    --kubeconfig "$direct" --port 0 --secure-port "$kcm_port" --bind-address 127.0.0.1 --leader-elect=false \
     --service-account-private-key-file "$cdir/pki/sa.key" --root-ca-file "$cdir/pki/ca.crt" \
     --use-service-account-credentials=false \
     --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route'
@@ -176,18 +207,18 @@ start_cluster() { # cluster index lbform crds
     crd_dir=$(crd_folder "$crds")
     # kube-apiserver 1.20 does not know newer schema fields (x-kubernetes-validations): kubectl must not refuse them
     # on its side, and server-side apply would refuse them where a create drops them (the cluster is new: create).
-    kubectl --kubeconfig "$kc" create --validate=false -f "$crd_dir" >/dev/null
-    kubectl --kubeconfig "$kc" wait --for condition=established --timeout=60s -f "$crd_dir" >/dev/null
+    kubectl --kubeconfig "$direct" create --validate=false -f "$crd_dir" >/dev/null
+    kubectl --kubeconfig "$direct" wait --for condition=established --timeout=60s -f "$crd_dir" >/dev/null
   fi
 
-  lb_loop "$kc" "$cluster" "$lbform" "$index" > /dev/null 2>&1 &
+  lb_loop "$direct" "$cluster" "$lbform" "$index" > /dev/null 2>&1 &
   echo $! > "$cdir/lb.pid"
   echo "$kc"
 }
 
 stop_lab() {
   local pidfile pid
-  for pidfile in "$dir"/*/lb.pid "$dir"/*/kube-controller-manager.pid "$dir"/*/kube-apiserver.pid "$dir"/*/etcd.pid; do
+  for pidfile in "$dir"/*/lb.pid "$dir"/*/relay.pid "$dir"/*/kube-controller-manager.pid "$dir"/*/kube-apiserver.pid "$dir"/*/etcd.pid; do
     [[ -f "$pidfile" ]] || continue
     pid=$(cat "$pidfile")
     # Daemons run in their own session (setsid): end the whole group.
@@ -213,12 +244,15 @@ case "$command" in
   start)
     declare -A hostname_lb=() crd_set=()
     clusters=()
+    delay_ms=
     while [[ $# -gt 0 ]]; do
       case "$1" in
         --lb-hostname) hostname_lb[$2]=1; shift 2 ;;
         --no-crds) crd_set[$2]=none; shift 2 ;;
         --crds) [[ "$2" =~ ^([a-z0-9-]+)=(lab|ossm2|ossm3|none)$ ]] || die "--crds takes <cluster>=lab|ossm2|ossm3|none, not '$2'"
                 crd_set[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}; shift 2 ;;
+        --delay-ms) [[ "${2:-}" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--delay-ms takes a one-way delay in milliseconds"
+                    delay_ms=$2; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) [[ "$1" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "cluster name '$1' is not a DNS-1123 label"
            clusters+=("$1"); shift ;;
@@ -230,6 +264,8 @@ case "$command" in
         die "$c: CRD set ${crd_set[$c]} not found at $(crd_folder "${crd_set[$c]}")"
     done
     bin=$("$here/install-binaries.sh" | tail -n 1)
+    relay_dll=""
+    [[ -z "$delay_ms" ]] || relay_dll=$(relay_dll)
     stop_lab
     log "starting ${clusters[*]} in $dir"
     pids=()
@@ -251,7 +287,7 @@ case "$command" in
     ;;
   stop-cluster)
     [[ $# -eq 1 ]] || die "usage: lab.sh stop-cluster <dir> <cluster>"
-    for name in lb kube-controller-manager kube-apiserver etcd; do
+    for name in lb relay kube-controller-manager kube-apiserver etcd; do
       pidfile=$dir/$1/$name.pid
       [[ -f "$pidfile" ]] || continue
       pid=$(cat "$pidfile")

@@ -48,8 +48,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string GatewayName { get; set; } = "istio-eastwestgateway";
 
-    /// <summary>How long to wait for each gateway's address.</summary>
+    /// <summary>How long to wait for each gateway's address, and for each cluster's token controller to issue a reader token.</summary>
     [Parameter]
+    [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
@@ -84,6 +85,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             TokenType = TokenType,
             TokenLifetime = TokenLifetime,
             CreateServiceAccount = CreateServiceAccount,
+            TokenTimeout = Timeout,
         };
 
         // -OutputPath reads the clusters and changes nothing: the reader accounts and token Secrets go to the tree, and

@@ -42,6 +42,16 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter Test { get; set; }
 
+    /// <summary>How long a kubeconfig's exec credential plugin (an SSO login, a cloud CLI) may run before it is stopped.</summary>
+    [Parameter]
+    [ValidateTimeout]
+    public TimeSpan CredentialTimeout { get; set; } = CredentialPlugin.DefaultTimeout;
+
+    /// <summary>How long each API call to these clusters may take, by every cmdlet they are given to.</summary>
+    [Parameter]
+    [ValidateTimeout]
+    public TimeSpan RequestTimeout { get; set; } = ClusterSelection.DefaultRequestTimeout;
+
     protected override void ProcessRecord()
     {
         if (Kubeconfig is not null)
@@ -55,13 +65,18 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
         IReadOnlyList<MeshCluster> clusters;
         try
         {
-            clusters = new ClusterResolver().Resolve(new ClusterSelection
+            var selection = new ClusterSelection
             {
                 Kubeconfigs = _kubeconfigs.Count > 0 ? _kubeconfigs : null,
                 Contexts = Context,
                 Names = Name,
                 Networks = Network,
-            });
+                CredentialTimeout = CredentialTimeout,
+                RequestTimeout = RequestTimeout,
+            };
+
+            // Off the pipeline thread: a credential plugin may take seconds, and Ctrl+C must stop the wait at once.
+            clusters = Run(ct => Task.FromResult(new ClusterResolver().Resolve(selection, ct)));
         }
         catch (MeshException error)
         {

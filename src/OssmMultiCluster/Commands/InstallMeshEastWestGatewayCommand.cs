@@ -63,6 +63,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
 
     /// <summary>With -Wait: how long to wait for each address.</summary>
     [Parameter]
+    [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);

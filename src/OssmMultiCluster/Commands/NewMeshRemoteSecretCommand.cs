@@ -42,6 +42,11 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter CreateServiceAccount { get; set; }
 
+    /// <summary>How long to wait for the token controller to issue a service-account token (-TokenType Secret).</summary>
+    [Parameter]
+    [ValidateTimeout]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 
     protected override void EndProcessing()
@@ -60,6 +65,7 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
             TokenLifetime = TokenLifetime,
             Server = Server,
             CreateServiceAccount = CreateServiceAccount,
+            TokenTimeout = Timeout,
         };
         var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a {TokenType} token for {Namespace}/{ServiceAccount} and render its remote secret"))
             .Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct => RemoteSecrets.RenderAsync(c, options, ct)))).ToList();

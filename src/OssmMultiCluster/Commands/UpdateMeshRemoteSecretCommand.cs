@@ -46,6 +46,11 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter NoRestart { get; set; }
 
+    /// <summary>How long to wait for the token controller to issue a service-account token (-TokenType Secret).</summary>
+    [Parameter]
+    [ValidateTimeout]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 
     protected override void EndProcessing()
@@ -67,7 +72,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
             return;
         }
 
-        var options = new RemoteSecretOptions { Namespace = Namespace, TokenType = TokenType, TokenLifetime = TokenLifetime };
+        var options = new RemoteSecretOptions { Namespace = Namespace, TokenType = TokenType, TokenLifetime = TokenLifetime, TokenTimeout = Timeout };
         var rotated = new List<MeshRemoteSecret>();
         ForEachCluster("Issuing new tokens",
             sources.Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct =>

@@ -29,6 +29,7 @@ public sealed class WaitMeshGatewayCommand : MeshCmdlet
 
     /// <summary>How long to wait for each gateway.</summary>
     [Parameter]
+    [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);

@@ -20,14 +20,38 @@ public sealed class ApiCallHandler : DelegatingHandler
 {
     private readonly string _cluster;
     private readonly RetryPolicy _policy;
+    private readonly TimeSpan _timeout;
 
-    public ApiCallHandler(string cluster, RetryPolicy? policy = null)
+    /// <param name="timeout">The deadline of one call, its retries included; past it the call fails with a
+    /// <see cref="TimeoutException"/> inside a <see cref="TaskCanceledException"/> (ClusterTimeout). Default: none.</param>
+    public ApiCallHandler(string cluster, RetryPolicy? policy = null, TimeSpan? timeout = null)
     {
         _cluster = cluster;
         _policy = policy ?? RetryPolicy.Default;
+        _timeout = timeout ?? Timeout.InfiniteTimeSpan;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (_timeout == Timeout.InfiniteTimeSpan)
+        {
+            return await SendWithRetriesAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        try
+        {
+            return await SendWithRetriesAsync(request, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            ApiLog.Write($"{_cluster}: {request.Method} {request.RequestUri?.PathAndQuery} got no answer within {_timeout.TotalSeconds:0.#} s");
+            throw new TaskCanceledException($"No answer within {_timeout.TotalSeconds:0.#} s (the request timeout).", new TimeoutException(ex.Message));
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var call = $"{request.Method} {request.RequestUri?.PathAndQuery}";
         for (var attempt = 1; ; attempt++)

@@ -21,12 +21,12 @@ public sealed partial class ClusterResolver
         _home = home ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
     }
 
-    public IReadOnlyList<MeshCluster> Resolve(ClusterSelection selection)
+    public IReadOnlyList<MeshCluster> Resolve(ClusterSelection selection, CancellationToken cancellation = default)
     {
         var sources = Sources(selection.Kubeconfigs);
         try
         {
-            return Resolve(sources, selection);
+            return Resolve(sources, selection, cancellation);
         }
         catch (MeshException error) when (sources.SelectMany(s => KubeconfigFile.Secrets(s.Config)).Distinct().ToList() is { Count: > 0 } secrets)
         {
@@ -35,7 +35,7 @@ public sealed partial class ClusterResolver
         }
     }
 
-    private static List<MeshCluster> Resolve(List<Source> sources, ClusterSelection selection)
+    private static List<MeshCluster> Resolve(List<Source> sources, ClusterSelection selection, CancellationToken cancellation)
     {
         var targets = Pair(sources, selection.Contexts);
         if (selection.Names is { } names && names.Count != targets.Count)
@@ -62,7 +62,7 @@ public sealed partial class ClusterResolver
                     "Give each cluster its own name with -Name, in the order of the kubeconfigs or contexts.");
             }
 
-            clusters.Add(Build(source, context, name, network));
+            clusters.Add(Build(source, context, name, network, selection, cancellation));
         }
 
         return clusters;
@@ -134,7 +134,7 @@ public sealed partial class ClusterResolver
     private static string AvailableContexts(Source source) =>
         source.Config.Contexts?.Any() == true ? string.Join(", ", source.Config.Contexts.Select(c => c.Name)) : "(the file has no contexts)";
 
-    private static MeshCluster Build(Source source, string context, string name, string network)
+    private static MeshCluster Build(Source source, string context, string name, string network, ClusterSelection selection, CancellationToken cancellation)
     {
         var details = source.Config.Contexts!.First(c => c.Name == context).ContextDetails;
         var endpoint = source.Config.Clusters?.FirstOrDefault(c => c.Name == details?.Cluster)?.ClusterEndpoint;
@@ -152,10 +152,16 @@ public sealed partial class ClusterResolver
                 context, "Put the API server's CA in the kubeconfig (certificate-authority-data), e.g. 'oc login --certificate-authority=<ca.crt>'.");
         }
 
+        var exec = source.Config.Users?.FirstOrDefault(u => u.Name == details?.User)?.UserCredentials?.ExternalExecution;
+        var baseDirectory = File.Exists(source.Path) ? Path.GetDirectoryName(Path.GetFullPath(source.Path)) : null;
+        var credential = exec is null ? null
+            : CredentialPlugin.RunAsync(exec, context, baseDirectory, selection.CredentialTimeout, cancellation).GetAwaiter().GetResult();
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(source.Config, context);
+            // KubernetesClient would run the plugin itself, with no deadline: it gets the plugin's answer instead.
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(
+                credential is null ? source.Config : WithCredential(source.Config, details!.User, credential), context);
         }
         catch (Exception ex) when (ParserFailure.IsRefusal(ex))
         {
@@ -165,12 +171,46 @@ public sealed partial class ClusterResolver
         }
 
         configuration.SkipTlsVerify = false;
-        configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        // The deadline is ApiCallHandler's (a ClusterTimeout error); the client's own is only a backstop behind it.
+        configuration.HttpClientTimeout = selection.RequestTimeout + TimeSpan.FromSeconds(5);
+        if (credential?.Token is not null)
+        {
+            configuration.TokenProvider = new CredentialPluginTokenProvider(credential, exec!, context, baseDirectory, selection.CredentialTimeout);
+        }
+
         var authority = configuration.SslCaCerts is { Count: > 0 } cas ? new X509Certificate2(cas[0].RawData) : null;
         var bundle = configuration.SslCaCerts is { Count: > 0 } all ? string.Concat(all.Select(c => c.ExportCertificatePem() + "\n")) : null;
-        var cluster = new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User, bundle);
+        var cluster = new MeshCluster(name, network, context, source.Path, configuration, authority, details!.User, bundle, selection.RequestTimeout);
         CheckClient(cluster, context, source.Path);
         return cluster;
+    }
+
+    /// <summary>A copy of the kubeconfig in which <paramref name="user"/> holds the plugin's answer instead of the plugin.</summary>
+    private static K8SConfiguration WithCredential(K8SConfiguration config, string user, ExecCredential credential)
+    {
+        static string? Base64(string? pem) => pem is null ? null : Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(pem));
+        var users = config.Users.Select(u => u.Name != user ? u : new User
+        {
+            Name = u.Name,
+            UserCredentials = new UserCredentials
+            {
+                Token = credential.Token,
+                ClientCertificateData = Base64(credential.ClientCertificatePem) ?? u.UserCredentials.ClientCertificateData,
+                ClientKeyData = Base64(credential.ClientKeyPem) ?? u.UserCredentials.ClientKeyData,
+                ClientCertificate = credential.ClientCertificatePem is null ? u.UserCredentials.ClientCertificate : null,
+                ClientKey = credential.ClientKeyPem is null ? u.UserCredentials.ClientKey : null,
+            },
+        }).ToList();
+        return new K8SConfiguration
+        {
+            ApiVersion = config.ApiVersion,
+            Kind = config.Kind,
+            CurrentContext = config.CurrentContext,
+            Clusters = config.Clusters,
+            Contexts = config.Contexts,
+            Users = users,
+            FileName = config.FileName,
+        };
     }
 
     /// <summary>

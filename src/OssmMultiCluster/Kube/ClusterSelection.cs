@@ -14,4 +14,12 @@ public sealed record ClusterSelection
 
     /// <summary>Networks, paired in order; null: &lt;name&gt;-network.</summary>
     public IReadOnlyList<string>? Networks { get; init; }
+
+    /// <summary>How long a kubeconfig's exec credential plugin may run before it is stopped.</summary>
+    public TimeSpan CredentialTimeout { get; init; } = CredentialPlugin.DefaultTimeout;
+
+    /// <summary>How long one API call may take (the answer included) before it fails with ClusterTimeout.</summary>
+    public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
+
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
 }

@@ -48,6 +48,10 @@ public static class KubeFailure
                 return new MeshException("ClusterTlsFailed", MeshErrorKind.SecurityError,
                     $"The API server of cluster '{cluster}' did not present a certificate trusted by the kubeconfig's CA (while {what}).", cluster,
                     "Check certificate-authority-data in the kubeconfig: it must be the CA that signed the API server's certificate.", ex);
+            case TaskCanceledException { InnerException: TimeoutException }:
+                return new MeshException("ClusterTimeout", MeshErrorKind.OperationTimeout,
+                    $"Cluster '{cluster}' did not answer in time while {what}: {FirstLine(ex.Message)}", cluster,
+                    "Check that the API server is up and not overloaded ('kubectl get --raw /readyz'); over a slow link, give each call longer with Get-MeshCluster -RequestTimeout.", ex);
             case HttpRequestException:
             case TaskCanceledException:
             case System.Net.Sockets.SocketException:

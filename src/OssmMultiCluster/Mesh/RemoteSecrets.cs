@@ -23,6 +23,9 @@ public sealed record RemoteSecretOptions
 
     /// <summary>Create the reader account and its read-only cluster role when missing (the OSSM operator otherwise does).</summary>
     public bool CreateServiceAccount { get; init; }
+
+    /// <summary>How long to wait for the token controller to fill a service-account token Secret.</summary>
+    public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -161,7 +164,7 @@ public static class RemoteSecrets
         var name = rotate
             ? $"{options.ServiceAccount}-istio-remote-secret-token-{DateTime.UtcNow:yyyyMMddHHmmss}"
             : $"{options.ServiceAccount}-istio-remote-secret-token";
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + options.TokenTimeout;
         var created = false;
         while (true)
         {
@@ -197,8 +200,8 @@ public static class RemoteSecrets
             if (DateTime.UtcNow > deadline)
             {
                 throw new MeshException("TokenNotIssued", MeshErrorKind.OperationTimeout,
-                    $"Cluster '{source.Name}' did not issue a token into secret {options.Namespace}/{name} within 30 s.", source.Name,
-                    "Check that kube-controller-manager's token controller runs, or use -TokenType Bound.");
+                    $"Cluster '{source.Name}' did not issue a token into secret {options.Namespace}/{name} within {options.TokenTimeout.TotalSeconds:0.#} s.", source.Name,
+                    "Check that kube-controller-manager's token controller runs, give it longer with -Timeout, or use -TokenType Bound.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(300), cancellation).ConfigureAwait(false);

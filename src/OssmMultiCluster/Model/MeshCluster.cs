@@ -12,7 +12,7 @@ public sealed class MeshCluster
     private readonly Lazy<IKubernetes> _client;
 
     internal MeshCluster(string name, string network, string context, string kubeconfigPath,
-        KubernetesClientConfiguration configuration, X509Certificate2? certificateAuthority, string? user, string? certificateAuthorityPem = null)
+        KubernetesClientConfiguration configuration, X509Certificate2? certificateAuthority, string? user, string? certificateAuthorityPem = null, TimeSpan? requestTimeout = null)
     {
         Name = name;
         Network = network;
@@ -22,7 +22,8 @@ public sealed class MeshCluster
         CertificateAuthority = certificateAuthority;
         User = user;
         CertificateAuthorityPem = certificateAuthorityPem;
-        _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration, new Kube.ApiCallHandler(name)), LazyThreadSafetyMode.ExecutionAndPublication);
+        RequestTimeout = requestTimeout ?? Kube.ClusterSelection.DefaultRequestTimeout;
+        _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration, new Kube.ApiCallHandler(name, timeout: RequestTimeout)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The mesh's name for the cluster (cluster.name, L= of its intermediate CA), a DNS-1123 label.</summary>
@@ -49,6 +50,9 @@ public sealed class MeshCluster
     internal string? CertificateAuthorityPem { get; }
 
     internal KubernetesClientConfiguration Configuration { get; }
+
+    /// <summary>How long one API call to this cluster may take (Get-MeshCluster -RequestTimeout).</summary>
+    internal TimeSpan RequestTimeout { get; }
 
     internal IKubernetes Client => _client.Value;
 

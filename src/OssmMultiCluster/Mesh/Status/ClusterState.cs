@@ -106,7 +106,16 @@ public sealed class ClusterState
         try
         {
             using var stream = new MemoryStream(kubeconfig);
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(stream);
+            var config = KubernetesClientConfiguration.LoadKubeConfig(stream);
+            if (config.Users?.FirstOrDefault(u => u.UserCredentials?.ExternalExecution is not null || u.UserCredentials?.AuthProvider is not null) is { } runs)
+            {
+                // A command read from a cluster's secret is never run here (istiod refuses them too, by default).
+                return new RemoteSecretState(source, false,
+                    $"the kubeconfig in secret {secret.Metadata.Name} gets its credentials by running a command (user '{runs.Name}': exec or auth-provider); " +
+                    "Get-MeshStatus does not run commands found in a cluster, and istiod refuses them by default: use a token (New-MeshRemoteSecret)", null);
+            }
+
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(config);
         }
         catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException or FormatException)
         {
@@ -114,10 +123,10 @@ public sealed class ClusterState
         }
 
         var expires = TokenExpiry(configuration.AccessToken);
-        configuration.HttpClientTimeout = TimeSpan.FromSeconds(10);
+        configuration.HttpClientTimeout = TimeSpan.FromSeconds(15);
         try
         {
-            using var client = new Kubernetes(configuration, new ApiCallHandler($"{source} (remote secret)"));
+            using var client = new Kubernetes(configuration, new ApiCallHandler($"{source} (remote secret)", timeout: TimeSpan.FromSeconds(10)));
             await client.CoreV1.ListServiceForAllNamespacesAsync(limit: 1, cancellationToken: cancellation).ConfigureAwait(false);
             return new RemoteSecretState(source, true, $"opens {configuration.Host}" + (expires is { } e ? $"; token expires {e:u}" : "; token does not expire"), expires);
         }
