@@ -7,6 +7,9 @@ public static partial class MeshNames
 {
     public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
+    /// <summary>An object name such as a Secret's: dot-separated DNS-1123 labels.</summary>
+    public const string Dns1123SubdomainPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
     [GeneratedRegex(Dns1123LabelPattern, RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123Label();
 

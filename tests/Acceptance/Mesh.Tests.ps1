@@ -42,6 +42,20 @@ BeforeAll {
     $script:podsReason = "it needs running pods, and $noPods (a test lab without kubelets)"
 }
 
+Describe 'Before anything is installed' {
+    It 'finds every prerequisite of the flavour met on every cluster (precheck)' {
+        $checks = @($clusters | Test-MeshPrerequisite -Flavor $flavor)
+        $verdict = $checks[-1]
+        $verdict | Should -BeOfType ([OssmMultiCluster.Model.MeshPrerequisiteSummary])
+        $verdict.Checks | Should -Be (8 * $clusters.Count)
+        $checks | Where-Object { $_ -is [OssmMultiCluster.Model.MeshPrerequisiteCheck] -and $_.Status -eq 'Fail' } |
+            ForEach-Object { "$($_.Cluster) $($_.Check): $($_.Message) $($_.Fix)" } | Should -BeNullOrEmpty
+        $verdict.Ready | Should -BeTrue
+        # The operator's CRDs serve what the module applies, for the flavour under test.
+        $checks | Where-Object Check -eq 'operator' | ForEach-Object Status | Sort-Object -Unique | Should -Be 'Pass'
+    }
+}
+
 Describe 'The multi-primary mesh, end to end' {
     It 'installs the PKI, control planes and gateways on every cluster' {
         $root = New-MeshRootCA
@@ -173,5 +187,29 @@ Describe 'The multi-primary mesh, end to end' {
         $clusters | Remove-MeshSample -Name Helloworld -Namespace sample -Confirm:$false | Where-Object Kind -eq Namespace | ForEach-Object Action |
             Sort-Object -Unique | Should -Be 'Deleted'
         $clusters[0] | Remove-MeshSample -Name Sleep -Confirm:$false | Where-Object Kind -eq Namespace | ForEach-Object Action | Should -Be 'Deleted'
+    }
+}
+
+Describe 'Teardown' {
+    It 'takes every cluster out of the mesh in reverse order, leaving nothing of the module, and a second run does nothing' {
+        # The last cluster was disconnected above; the others leave one by one, the first with nobody left to leave.
+        for ($i = $clusters.Count - 1; $i -ge 0; $i--) {
+            $from = if ($i -gt 0) { @{ From = $clusters[0..($i - 1)] } } else { @{} }
+            $out = @($clusters[$i] | Remove-MeshCluster @from -Flavor $flavor -Confirm:$false -ErrorVariable errors -WarningVariable warnings)
+            $errors | Should -BeNullOrEmpty
+            $out | Where-Object Action -eq Retained | ForEach-Object { "$_" } | Should -BeNullOrEmpty
+            $out | Where-Object { $_.Cluster -eq $clusters[$i].Name -and $_.Kind -eq 'Secret' -and $_.Name -eq 'cacerts' } | ForEach-Object Action | Should -Be 'Deleted'
+        }
+        for ($i = 0; $i -lt $clusters.Count; $i++) {
+            # The reader account's token Secret (New-MeshRemoteSecret's) is not an uninstall step's: it stays with the account.
+            Invoke-ClusterKubectl $i -n istio-system get 'secrets,services,deployments' -o name | Should -Not -Match '/(cacerts|istio-eastwestgateway|istio-remote-secret-)'
+            $controlPlanes = if ($flavor -eq 'Ossm2') { Invoke-ClusterKubectl $i -n istio-system get servicemeshcontrolplanes -o name } else { Invoke-ClusterKubectl $i get istios -o name }
+            $controlPlanes | Should -BeNullOrEmpty
+            # Namespaces stay.
+            Invoke-ClusterKubectl $i get namespace istio-system -o name | Should -Be 'namespace/istio-system'
+        }
+        $again = @($clusters | ForEach-Object { $_ | Remove-MeshCluster -From $clusters -Confirm:$false -ErrorVariable +againErrors })
+        $again | Should -BeNullOrEmpty
+        $againErrors | Should -BeNullOrEmpty
     }
 }

@@ -208,7 +208,13 @@ start_cluster() { # cluster index lbform crds
     # kube-apiserver 1.20 does not know newer schema fields (x-kubernetes-validations): kubectl must not refuse them
     # on its side, and server-side apply would refuse them where a create drops them (the cluster is new: create).
     kubectl --kubeconfig "$direct" create --validate=false -f "$crd_dir" >/dev/null
-    kubectl --kubeconfig "$direct" wait --for condition=established --timeout=60s -f "$crd_dir" >/dev/null
+    # A CRD whose status the server has not written yet makes kubectl wait fail at once instead of waiting: retry.
+    local tries=0
+    until kubectl --kubeconfig "$direct" wait --for condition=established --timeout=20s -f "$crd_dir" >/dev/null 2>&1; do
+      tries=$((tries + 1))
+      [[ $tries -lt 6 ]] || die "$cluster: the $crds CRDs were not established (kubectl wait --for condition=established)"
+      sleep 1
+    done
   fi
 
   lb_loop "$direct" "$cluster" "$lbform" "$index" > /dev/null 2>&1 &

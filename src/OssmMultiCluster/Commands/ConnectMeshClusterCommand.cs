@@ -37,6 +37,19 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     [ValidateNotNull]
     public System.Collections.Hashtable? Server { get; set; }
 
+    /// <summary>
+    /// Names istiod verifies each cluster's API server certificate against, by cluster name, where the server URL's host
+    /// is not in the certificate: @{ west = 'api.west.internal' } (the kubeconfig's tls-server-name is used otherwise).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? TlsServerName { get; set; }
+
+    /// <summary>Existing token Secrets of each cluster's reader account for the remote secrets to carry, by cluster name (istioctl's --secret-name).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? TokenSecretName { get; set; }
+
     [Parameter]
     public SwitchParameter CreateServiceAccount { get; set; }
 
@@ -113,13 +126,13 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         if (exporting)
         {
             exports = Collect("Reading reader tokens", _clusters, (c, ct) =>
-                RemoteSecrets.RenderForExportAsync(c, secretOptions with { Server = Server?[c.Name]?.ToString() }, ct));
+                RemoteSecrets.RenderForExportAsync(c, OptionsFor(c, secretOptions), ct));
         }
         else
         {
             exports = Collect("Rendering remote secrets", _clusters, async (c, ct) =>
             {
-                var rendered = await RemoteSecrets.RenderAsync(c, secretOptions with { Server = Server?[c.Name]?.ToString() }, ct).ConfigureAwait(false);
+                var rendered = await RemoteSecrets.RenderAsync(c, OptionsFor(c, secretOptions), ct).ConfigureAwait(false);
                 return new RemoteSecretExport(c, Array.Empty<KubeObject>(), rendered, rendered.Warnings);
             });
         }
@@ -176,4 +189,12 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         _failed.UnionWith(working.Where(c => !collected.ContainsKey(c)));
         return collected;
     }
+
+    /// <summary>The remote-secret options of one source cluster: its -Server, -TlsServerName and -TokenSecretName entries.</summary>
+    private RemoteSecretOptions OptionsFor(MeshCluster cluster, RemoteSecretOptions common) => common with
+    {
+        Server = Server?[cluster.Name]?.ToString(),
+        TlsServerName = TlsServerName?[cluster.Name]?.ToString(),
+        TokenSecretName = TokenSecretName?[cluster.Name]?.ToString(),
+    };
 }

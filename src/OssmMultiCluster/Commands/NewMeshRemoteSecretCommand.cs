@@ -42,6 +42,16 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter CreateServiceAccount { get; set; }
 
+    /// <summary>The name istiod verifies the API server's certificate against, when -Server's host (or the kubeconfig's) is not in it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsServerName { get; set; }
+
+    /// <summary>An existing token Secret of the reader account whose token the remote secret carries (istioctl's --secret-name).</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.Dns1123SubdomainPattern)]
+    public string? TokenSecretName { get; set; }
+
     /// <summary>How long to wait for the token controller to issue a service-account token (-TokenType Secret).</summary>
     [Parameter]
     [ValidateTimeout]
@@ -57,8 +67,17 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
                 $"-Server names one API server URL, but {_clusters.Count} clusters were given.", Server, "Render one cluster at a time with -Server."));
         }
 
+        if (TokenSecretName is not null && TokenType == MeshTokenType.Bound)
+        {
+            ThrowMeshError(new MeshException("TokenSecretWithBoundToken", MeshErrorKind.InvalidArgument,
+                "-TokenSecretName names a token Secret, but -TokenType Bound asks the cluster for a new bound token.", TokenSecretName,
+                "Use -TokenSecretName with -TokenType Secret (the default), or leave it out."));
+        }
+
         var options = new RemoteSecretOptions
         {
+            TlsServerName = TlsServerName,
+            TokenSecretName = TokenSecretName,
             Namespace = Namespace,
             ServiceAccount = ServiceAccount,
             TokenType = TokenType,

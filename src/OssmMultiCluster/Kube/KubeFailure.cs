@@ -46,8 +46,9 @@ public static class KubeFailure
             case HttpRequestException request when HasAuthenticationFailure(request):
             case AuthenticationException:
                 return new MeshException("ClusterTlsFailed", MeshErrorKind.SecurityError,
-                    $"The API server of cluster '{cluster}' did not present a certificate trusted by the kubeconfig's CA (while {what}).", cluster,
-                    "Check certificate-authority-data in the kubeconfig: it must be the CA that signed the API server's certificate.", ex);
+                    $"The API server of cluster '{cluster}' did not present a certificate that the kubeconfig's CA signed for the name it was reached by (while {what}).", cluster,
+                    "Check certificate-authority-data in the kubeconfig (the CA that signed the API server's certificate), and that the server URL's host is in " +
+                    "the certificate; when it cannot be, set the name the certificate carries as the cluster's tls-server-name ('kubectl config set-cluster <name> --tls-server-name <host>').", ex);
             case TaskCanceledException { InnerException: TimeoutException }:
                 return new MeshException("ClusterTimeout", MeshErrorKind.OperationTimeout,
                     $"Cluster '{cluster}' did not answer in time while {what}: {FirstLine(ex.Message)}", cluster,

@@ -26,6 +26,15 @@ public sealed record RemoteSecretOptions
 
     /// <summary>How long to wait for the token controller to fill a service-account token Secret.</summary>
     public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The name istiod verifies the API server's certificate against (the kubeconfig's tls-server-name), when the server
+    /// URL's host is not in the certificate; null: the one in the admin's kubeconfig, if any.
+    /// </summary>
+    public string? TlsServerName { get; init; }
+
+    /// <summary>An existing service-account token Secret of the reader account whose token the remote secret carries (istioctl's --secret-name); null: the module's own.</summary>
+    public string? TokenSecretName { get; init; }
 }
 
 /// <summary>
@@ -121,6 +130,7 @@ public static class RemoteSecrets
                     ClusterEndpoint = new ClusterEndpoint
                     {
                         Server = server,
+                        TlsServerName = options.TlsServerName ?? source.Configuration.TlsServerName,
                         CertificateAuthorityData = source.CertificateAuthorityPem is null ? null : Convert.ToBase64String(Encoding.ASCII.GetBytes(source.CertificateAuthorityPem)),
                     },
                 },
@@ -161,6 +171,11 @@ public static class RemoteSecrets
         RemoteSecretOptions options, bool rotate, CancellationToken cancellation)
     {
         var applier = new ResourceApplier(source);
+        if (options.TokenSecretName is { } chosen)
+        {
+            return (await ChosenTokenAsync(source, options, chosen, cancellation).ConfigureAwait(false), null, Array.Empty<ReplacedToken>());
+        }
+
         var name = rotate
             ? $"{options.ServiceAccount}-istio-remote-secret-token-{DateTime.UtcNow:yyyyMMddHHmmss}"
             : $"{options.ServiceAccount}-istio-remote-secret-token";
@@ -208,6 +223,37 @@ public static class RemoteSecrets
         }
     }
 
+    /// <summary>The token of the Secret the user chose: it must exist, belong to the reader account and hold a token.</summary>
+    private static async Task<string> ChosenTokenAsync(MeshCluster source, RemoteSecretOptions options, string name, CancellationToken cancellation)
+    {
+        var secret = await new ResourceApplier(source).ReadAsync((c, ct) => c.CoreV1.ReadNamespacedSecretAsync(name, options.Namespace, cancellationToken: ct),
+            $"reading secret {options.Namespace}/{name}", cancellation).ConfigureAwait(false);
+        var listing = $"'kubectl -n {options.Namespace} get secrets --field-selector type=kubernetes.io/service-account-token' lists the token Secrets there.";
+        if (secret is null)
+        {
+            throw new MeshException("TokenSecretNotFound", MeshErrorKind.ObjectNotFound,
+                $"Cluster '{source.Name}' has no secret {options.Namespace}/{name} to take the reader token from.", name,
+                $"Name a token Secret of {options.Namespace}/{options.ServiceAccount} with -TokenSecretName, or leave it out to use the module's own; {listing}");
+        }
+
+        if (secret.Type != "kubernetes.io/service-account-token"
+            || secret.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) != true || account != options.ServiceAccount)
+        {
+            throw new MeshException("TokenSecretNotOfAccount", MeshErrorKind.InvalidArgument,
+                $"Secret {options.Namespace}/{name} on cluster '{source.Name}' is not a service-account token Secret of {options.ServiceAccount}; istiod would read the cluster with another identity.", name,
+                $"Name a token Secret of {options.Namespace}/{options.ServiceAccount}, or pass -ServiceAccount for the account it belongs to; {listing}");
+        }
+
+        if (secret.Data?.TryGetValue("token", out var token) != true || token!.Length == 0)
+        {
+            throw new MeshException("TokenNotIssued", MeshErrorKind.InvalidData,
+                $"Secret {options.Namespace}/{name} on cluster '{source.Name}' holds no token yet.", name,
+                "Check that kube-controller-manager's token controller runs, or leave -TokenSecretName out to let the module issue one.");
+        }
+
+        return Encoding.UTF8.GetString(token);
+    }
+
     /// <summary>The module's token Secret of the reader account, empty: the token controller fills it in.</summary>
     private static KubeObject TokenRequest(RemoteSecretOptions options, string name) => new(KubeKind.Secret, options.Namespace, name, new V1Secret
     {
@@ -248,6 +294,14 @@ public static class RemoteSecrets
                     $"Cluster '{source.Name}' has no service account {options.Namespace}/{options.ServiceAccount} for other clusters to read it with.",
                     source.Name, "Install the control plane first (the OSSM operator creates the reader account), or add -CreateServiceAccount to export it too.");
             }
+        }
+
+        if (options.TokenSecretName is { } chosen)
+        {
+            var chosenToken = await ChosenTokenAsync(source, options, chosen, cancellation).ConfigureAwait(false);
+            var accountObjects = options.CreateServiceAccount ? ReaderAccount(options).ToList() : new List<KubeObject>();
+            var chosenSecret = Render(source, options, chosenToken, null, Array.Empty<ReplacedToken>());
+            return new RemoteSecretExport(source, accountObjects, chosenSecret, chosenSecret.Warnings);
         }
 
         var name = $"{options.ServiceAccount}-istio-remote-secret-token";

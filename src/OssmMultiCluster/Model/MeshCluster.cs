@@ -23,7 +23,7 @@ public sealed class MeshCluster
         User = user;
         CertificateAuthorityPem = certificateAuthorityPem;
         RequestTimeout = requestTimeout ?? Kube.ClusterSelection.DefaultRequestTimeout;
-        _client = new Lazy<IKubernetes>(() => new Kubernetes(Configuration, new Kube.ApiCallHandler(name, timeout: RequestTimeout)), LazyThreadSafetyMode.ExecutionAndPublication);
+        _client = new Lazy<IKubernetes>(() => Kube.VerifiedClient.Create(Configuration, new Kube.ApiCallHandler(name, timeout: RequestTimeout)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The mesh's name for the cluster (cluster.name, L= of its intermediate CA), a DNS-1123 label.</summary>

@@ -126,7 +126,7 @@ public sealed class ClusterState
         configuration.HttpClientTimeout = TimeSpan.FromSeconds(15);
         try
         {
-            using var client = new Kubernetes(configuration, new ApiCallHandler($"{source} (remote secret)", timeout: TimeSpan.FromSeconds(10)));
+            using var client = VerifiedClient.Create(configuration, new ApiCallHandler($"{source} (remote secret)", timeout: TimeSpan.FromSeconds(10)));
             await client.CoreV1.ListServiceForAllNamespacesAsync(limit: 1, cancellationToken: cancellation).ConfigureAwait(false);
             return new RemoteSecretState(source, true, $"opens {configuration.Host}" + (expires is { } e ? $"; token expires {e:u}" : "; token does not expire"), expires);
         }
