@@ -53,6 +53,16 @@ public sealed class ApiCallHandler : DelegatingHandler
 
     private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        // HTTP/2 where the API server offers it (ALPN; HTTP/1.1 otherwise): every call to a cluster, concurrent ones
+        // too, then shares one connection, and a cluster far away pays its TCP and TLS handshakes once.
+        // Not a WebSocket's request (pod exec): its HTTP/1.1 upgrade has no HTTP/2 form on these servers.
+        if (request.RequestUri?.Scheme == Uri.UriSchemeHttps && request.Version < HttpVersion.Version20
+            && request.Method != HttpMethod.Connect && !request.Headers.Contains("Upgrade") && !request.Headers.Contains("Sec-WebSocket-Key"))
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
+
         var call = $"{request.Method} {request.RequestUri?.PathAndQuery}";
         for (var attempt = 1; ; attempt++)
         {
