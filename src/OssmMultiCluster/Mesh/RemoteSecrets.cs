@@ -36,6 +36,9 @@ public static class RemoteSecrets
     public const string ClusterAnnotation = "networking.istio.io/cluster";
     private const string ServiceAccountNameAnnotation = "kubernetes.io/service-account.name";
 
+    /// <summary>The id that starts the warning of an export made before the cluster issued the reader token.</summary>
+    public const string TokenPendingWarning = "RemoteSecretTokenPending";
+
     public static string SecretName(string sourceCluster) => $"istio-remote-secret-{sourceCluster}";
 
     /// <param name="rotate">Issue a new token even if one exists; the secrets holding the old ones are reported for deletion.</param>
@@ -278,7 +281,7 @@ public static class RemoteSecrets
         var warnings = new List<string>();
         if (usable is null)
         {
-            warnings.Add($"RemoteSecretTokenPending: cluster '{source.Name}' has not issued the reader token yet, so its remote secret is not in the tree. " +
+            warnings.Add($"{TokenPendingWarning}: cluster '{source.Name}' has not issued the reader token yet, so its remote secret is not in the tree. " +
                          "Apply the tree (kubectl apply -R -f <dir>/<cluster>), then run Connect-MeshCluster -OutputPath again: the second export holds the remote secrets.");
             return new RemoteSecretExport(source, objects, null, warnings);
         }
