@@ -121,7 +121,9 @@ function Invoke-ModuleSuite {
 function Invoke-AcceptanceSuite {
     Import-Module (Join-Path $root 'tests/Module/TestSupport.psm1') -Force
     foreach ($flavor in 'Ossm2', 'Ossm3') {
-        $lab = Start-TestLab -Clusters 'accept-west', 'accept-east' -Options '--lb-hostname', 'accept-east'
+        # Each flavor's clusters carry the real CRDs of its operator (../shared/reference/upstream/crds).
+        $crds = $flavor.ToLowerInvariant()
+        $lab = Start-TestLab -Clusters 'accept-west', 'accept-east' -Options '--lb-hostname', 'accept-east', '--crds', "accept-west=$crds", '--crds', "accept-east=$crds"
         try {
             Write-Host "Acceptance suite, flavor $flavor, on the lab's clusters $($lab.Clusters -join ', ')"
             Invoke-PesterProcess -Path (Join-Path $root 'tests/Acceptance') -Name "acceptance-$flavor" -Environment @{

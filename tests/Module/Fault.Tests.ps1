@@ -85,7 +85,7 @@ spec:
             $terminating = $null
             try {
                 $run = Split-VerboseRecord (Get-MeshCluster -Kubeconfig $bare -ErrorVariable +errs |
-                        Install-MeshControlPlane -Namespace $ns -MeshId m -Verbose -ErrorVariable +errs -ErrorAction SilentlyContinue 4>&1)
+                        Install-MeshControlPlane -Namespace $ns -MeshId m -Flavor Ossm2 -Verbose -ErrorVariable +errs -ErrorAction SilentlyContinue 4>&1)
             }
             catch { $terminating = $_ }
 
@@ -219,7 +219,7 @@ Describe 'An API server that dies mid-run' {
                     $ca | Install-MeshCACertificate -Namespace $ns -ErrorVariable +stepErrs -ErrorAction SilentlyContinue | ForEach-Object { "$Step|$($_.Cluster)|$($_.Kind)|$($_.Action)" }
                 }
                 if (-not $CAOnly) {
-                    $c | Install-MeshControlPlane -Namespace $ns -MeshId phoenix -ErrorVariable +stepErrs -ErrorAction SilentlyContinue | ForEach-Object { "$Step|$($_.Cluster)|$($_.Kind)|$($_.Action)" }
+                    $c | Install-MeshControlPlane -Namespace $ns -MeshId phoenix -Flavor Ossm2 -ErrorVariable +stepErrs -ErrorAction SilentlyContinue | ForEach-Object { "$Step|$($_.Cluster)|$($_.Kind)|$($_.Action)" }
                     $c | Install-MeshEastWestGateway -Namespace $ns -ErrorVariable +stepErrs -ErrorAction SilentlyContinue | ForEach-Object { "$Step|$($_.Cluster)|$($_.Kind)|$($_.Action)" }
                     Connect-MeshCluster -Cluster $c -Namespace $ns -CreateServiceAccount -Timeout 00:00:30 -ErrorVariable +stepErrs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue |
                         ForEach-Object { "$Step|$($_.Cluster)|$($_.Kind)|$($_.Action)" }

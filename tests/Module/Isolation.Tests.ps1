@@ -51,7 +51,7 @@ Import-Module '$(Get-ModuleManifestPath)'
 'imported=' + @(Import-MeshCA -Path '$dir/pki').Count
 `$cluster = Get-MeshCluster -Kubeconfig '$dir/kubeconfig'
 'cluster=' + `$cluster.Name + ' ' + `$cluster.Server
-`$null = `$cluster | Install-MeshControlPlane -MeshId bookinfo-mesh -OutputPath '$dir/gitops'
+`$null = `$cluster | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm2 -OutputPath '$dir/gitops'
 'exported=' + (Test-Path '$dir/gitops/west/istio-system/servicemeshcontrolplane-basic.yaml')
 'module=' + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$cluster.GetType().Assembly).Name
 [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'YamlDotNet', 'BouncyCastle.Cryptography' } |

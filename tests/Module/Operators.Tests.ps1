@@ -15,6 +15,7 @@ BeforeAll {
 
     function script:Test-Selected([hashtable] $Labels, $Selectors) {
         <# Whether any discovery selector matches a namespace's labels, as istiod reads matchLabels. #>
+        if (-not $Labels) { $Labels = @{} }
         foreach ($selector in @($Selectors)) {
             $match = $true
             foreach ($key in @($selector.matchLabels.Keys)) { if ($Labels[$key] -cne $selector.matchLabels[$key]) { $match = $false } }
@@ -149,8 +150,8 @@ Describe 'Get-MeshStatus judges trust as istiod does' {
             Set-Content -Path (Join-Path $folder root-cert.pem) -Value $combined -NoNewline
             $null = Invoke-LabKubectl $lab $pair.Cluster -Try create namespace $ns
             $null = Invoke-LabKubectl $lab $pair.Cluster -n $ns create secret generic cacerts `
-                --from-file=(Join-Path $folder ca-cert.pem) --from-file=(Join-Path $folder ca-key.pem) `
-                --from-file=(Join-Path $folder cert-chain.pem) --from-file=(Join-Path $folder root-cert.pem)
+                "--from-file=$(Join-Path $folder ca-cert.pem)" "--from-file=$(Join-Path $folder ca-key.pem)" `
+                "--from-file=$(Join-Path $folder cert-chain.pem)" "--from-file=$(Join-Path $folder root-cert.pem)"
         }
         $null = $c | Install-MeshControlPlane -MeshId op-mesh -Flavor Ossm3 -Namespace $ns -Name op-trust -SkipCni
         $null = Invoke-LabKubectl $lab sailwest patch istios.sailoperator.io op-trust --type=merge -p '{"spec":{"values":{"meshConfig":{"trustDomain":"west.example","trustDomainAliases":["east.example"]}}}}'
@@ -196,8 +197,8 @@ Describe 'Import-MeshCA -Path' {
     It 'takes several folders, as Get-Content takes several files' {
         $dir = New-TestDirectory
         $root = New-MeshRootCA -KeySize 2048 -PregenerateKeys 0
-        $root | New-MeshIntermediateCA -ClusterName west | Export-MeshCA -Path (Join-Path $dir west)
-        $root | New-MeshIntermediateCA -ClusterName east | Export-MeshCA -Path (Join-Path $dir east)
+        New-MeshIntermediateCA -RootCA $root -ClusterName west | Export-MeshCA -Path (Join-Path $dir west)
+        New-MeshIntermediateCA -RootCA $root -ClusterName east | Export-MeshCA -Path (Join-Path $dir east)
         Push-Location $dir
         try { $cas = Import-MeshCA -Path ./west, ./east }
         finally { Pop-Location }

@@ -14,6 +14,9 @@ namespace OssmMultiCluster.Commands;
 [OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
 public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 {
+    /// <summary>The id that starts the warning of an export made before a cluster had its control plane.</summary>
+    public const string MeshNetworksPendingWarning = "MeshNetworksPending";
+
     private readonly List<MeshCluster> _clusters = new();
     private readonly HashSet<MeshCluster> _failed = new();
 
@@ -118,7 +121,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         });
         foreach (var pending in controlPlanes.Where(cp => cp.Value is null).Select(cp => cp.Key))
         {
-            WriteWarning($"MeshNetworksPending: cluster '{pending.Name}' has no control plane for namespace {Namespace} yet, so its mesh networks are not in the tree. " +
+            WriteWarning($"{MeshNetworksPendingWarning}: cluster '{pending.Name}' has no control plane for namespace {Namespace} yet, so its mesh networks are not in the tree. " +
                          "Apply the Install steps' tree, then run Connect-MeshCluster -OutputPath again.");
         }
 

@@ -30,7 +30,8 @@ public sealed class ManifestExporter
             var folder = Path.Combine(directory, cluster, obj.Namespace ?? ClusterScopedFolder);
             Directory.CreateDirectory(folder);
             var path = Path.Combine(folder, $"{obj.Kind.Kind.ToLowerInvariant()}-{obj.Name}.yaml");
-            var yaml = string.Join("---\n", new[] { Merged(obj, path) }.Concat(obj.Companions.Select(c => KubernetesYaml.Serialize(c.Body))));
+            var yaml = string.Join("\n---\n", new[] { Merged(obj, path) }.Concat(obj.Companions.Select(c => KubernetesYaml.Serialize(c.Body))).Select(d => d.TrimEnd('\n')))
+                + (obj.Companions.Count > 0 ? "\n" : string.Empty);
             var action = Write(path, yaml, isSecret);
             written.Add(new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action));
         }

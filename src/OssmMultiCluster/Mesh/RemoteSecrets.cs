@@ -48,6 +48,9 @@ public static class RemoteSecrets
     public const string ClusterAnnotation = "networking.istio.io/cluster";
     private const string ServiceAccountNameAnnotation = "kubernetes.io/service-account.name";
 
+    /// <summary>The id that starts the warning of an export made before the cluster issued the reader token.</summary>
+    public const string TokenPendingWarning = "RemoteSecretTokenPending";
+
     public static string SecretName(string sourceCluster) => $"istio-remote-secret-{sourceCluster}";
 
     /// <param name="rotate">Issue a new token even if one exists; the secrets holding the old ones are reported for deletion.</param>
@@ -163,8 +166,8 @@ public static class RemoteSecrets
     }
 
     /// <summary>
-    /// The token of the account's service-account token Secret: an existing one is reused (the module's own, newest
-    /// first, else the newest other), else one is created.
+    /// The token of the module's own service-account token Secret of the account: an existing one is reused (newest
+    /// first), else one is created. Token Secrets others made for the account are never used.
     /// Rotating creates a new one and reports the others, whose deletion revokes their tokens.
     /// </summary>
     private static async Task<(string token, DateTime? expires, IReadOnlyList<ReplacedToken> replaced)> SecretTokenAsync(MeshCluster source,
@@ -192,7 +195,10 @@ public static class RemoteSecrets
                 .OrderByDescending(s => s.Metadata.Name.StartsWith($"{options.ServiceAccount}-istio-remote-secret-token", StringComparison.Ordinal))
                 .ThenByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
                 .ToList();
-            var usable = accountSecrets.FirstOrDefault(s => (!rotate || s.Metadata.Name == name) && s.Data?.ContainsKey("token") == true);
+            // Only a token the module issued is used: rotation can then always revoke what it replaces, and never
+            // revokes a token another consumer of the account (the operator, Kiali, another mesh) was given.
+            var usable = accountSecrets.FirstOrDefault(s => (!rotate || s.Metadata.Name == name) && IsModuleIssued(s.Metadata.Name, options.ServiceAccount)
+                && s.Data?.ContainsKey("token") == true);
             if (usable is not null)
             {
                 // Rotation may revoke only tokens the module issued (its own name prefix): a token Secret someone else
@@ -308,23 +314,23 @@ public static class RemoteSecrets
         var list = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(options.Namespace, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
             $"listing token secrets in {options.Namespace}", cancellation).ConfigureAwait(false);
         var accountSecrets = (list?.Items ?? new List<V1Secret>())
-            .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount && s.Data?.ContainsKey("token") == true)
-            .OrderByDescending(s => IsModuleIssued(s.Metadata.Name, options.ServiceAccount))
-            .ThenByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
+            .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount
+                && IsModuleIssued(s.Metadata.Name, options.ServiceAccount) && s.Data?.ContainsKey("token") == true)
+            .OrderByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
             .ToList();
         var usable = accountSecrets.FirstOrDefault();
 
-        // The module's token Secret belongs in the tree whenever the module's token is (or will be) the one used.
-        var request = usable is null || IsModuleIssued(usable.Metadata.Name, options.ServiceAccount) ? TokenRequest(options, usable?.Metadata.Name ?? name) : null;
+        // The module's token Secret belongs in the tree: the cluster issues the token into it once it is applied.
+        var request = TokenRequest(options, usable?.Metadata.Name ?? name);
         var objects = new List<KubeObject>();
         if (options.CreateServiceAccount)
         {
             var account = ReaderAccount(options).ToList();
             // The token Secret goes in the account's own file, after it: applied before its account, the token
             // controller would delete it as the Secret of an account that does not exist.
-            objects.AddRange(account.Select(o => o.Kind == KubeKind.ServiceAccount && request is not null ? o with { Companions = new[] { request } } : o));
+            objects.AddRange(account.Select(o => o.Kind == KubeKind.ServiceAccount ? o with { Companions = new[] { request } } : o));
         }
-        else if (request is not null)
+        else
         {
             objects.Add(request);
         }
@@ -332,7 +338,7 @@ public static class RemoteSecrets
         var warnings = new List<string>();
         if (usable is null)
         {
-            warnings.Add($"RemoteSecretTokenPending: cluster '{source.Name}' has not issued the reader token yet, so its remote secret is not in the tree. " +
+            warnings.Add($"{TokenPendingWarning}: cluster '{source.Name}' has not issued the reader token yet, so its remote secret is not in the tree. " +
                          "Apply the tree (kubectl apply -R -f <dir>/<cluster>), then run Connect-MeshCluster -OutputPath again: the second export holds the remote secrets.");
             return new RemoteSecretExport(source, objects, null, warnings);
         }
@@ -414,13 +420,14 @@ public static class RemoteSecrets
         {
             try
             {
-                var config = KubernetesYaml.Deserialize<K8SConfiguration>(Encoding.UTF8.GetString(kubeconfig));
-                if (config.Users?.Select(u => u.UserCredentials?.Token).FirstOrDefault(t => !string.IsNullOrEmpty(t)) is { } token)
+                // Read as istiod and kubectl read it: the current context's user's token.
+                using var stream = new MemoryStream(kubeconfig);
+                if (KubernetesClientConfiguration.BuildConfigFromConfigFile(stream).AccessToken is { Length: > 0 } token)
                 {
                     return TokenFingerprint(token);
                 }
             }
-            catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or ArgumentException or FormatException)
+            catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException or FormatException)
             {
             }
         }

@@ -85,7 +85,9 @@ public sealed class ManifestTests
         Assert.Equal(new[] { "Namespace", "Service", "Deployment", "PodDisruptionBudget", "Gateway", "Gateway", "VirtualService" }, objects.Select(o => o.Kind.Kind));
         var service = Json(objects[1]);
         Assert.Equal("NodePort", (string?)service["spec"]!["type"]);
-        Assert.Null(service["metadata"]!["annotations"]);
+        // No load-balancer annotation; the node selector without which Istio takes no NodePort Service as a gateway.
+        Assert.Equal("{}", (string?)service["metadata"]!["annotations"]!["traffic.istio.io/nodeSelector"]);
+        Assert.Single(service["metadata"]!["annotations"]!.AsObject());
         Assert.Equal(3, (int?)Json(objects[2])["spec"]!["replicas"]);
         Assert.Equal("1Gi", (string?)Json(objects[2])["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["limits"]!["memory"]);
         Assert.Equal("policy/v1beta1", (string?)Json(objects[3])["apiVersion"]);
