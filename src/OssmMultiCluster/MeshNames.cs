@@ -7,6 +7,9 @@ public static partial class MeshNames
 {
     public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
+    /// <summary>A SPIFFE trust domain: lower-case letters, digits, dots, dashes and underscores (case-sensitive, unlike ValidatePattern's default).</summary>
+    public const string TrustDomainPattern = "(?-i)^[a-z0-9._-]+$";
+
     [GeneratedRegex(Dns1123LabelPattern, RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123Label();
 

@@ -52,6 +52,12 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     [Parameter]
     public SwitchParameter SkipCni { get; set; }
 
+    /// <summary>The trust domain of the workloads' identities (spiffe://&lt;domain&gt;/ns/...); default: the operator's, cluster.local.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.TrustDomainPattern)]
+    [ValidateLength(1, 255)]
+    public string? TrustDomain { get; set; }
+
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 
     protected override void EndProcessing()
@@ -65,6 +71,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
             Version = Version,
             DiscoverySelector = DiscoverySelector.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? string.Empty),
             SkipCni = SkipCni,
+            TrustDomain = TrustDomain,
         };
         var apis = ControlPlane.RequiredApis(options);
         var plans = _clusters.Select(cluster =>
