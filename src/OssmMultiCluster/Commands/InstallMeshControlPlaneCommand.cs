@@ -53,6 +53,12 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     [Parameter]
     public SwitchParameter SkipCni { get; set; }
 
+    /// <summary>The trust domain of the workloads' identities (spiffe://&lt;domain&gt;/ns/...); default: the operator's, cluster.local.</summary>
+    [Parameter]
+    [ValidatePattern(MeshNames.TrustDomainPattern)]
+    [ValidateLength(1, 255)]
+    public string? TrustDomain { get; set; }
+
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 
     protected override void EndProcessing()
@@ -66,6 +72,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
             Version = Version,
             DiscoverySelector = DiscoverySelector.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? string.Empty),
             SkipCni = SkipCni,
+            TrustDomain = TrustDomain,
         };
         var flavorGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Flavor));
         var resolved = new Dictionary<MeshCluster, ControlPlaneOptions>();

@@ -283,7 +283,7 @@ public static class CARotation
         foreach (var obj in objects)
         {
             var applier = obj.Kind == KubeKind.Secret ? new ResourceApplier(cluster) : new ResourceApplier(cluster, MultiRootFieldManager);
-            results.Add(await applier.ApplyAsync(obj, obj.Kind == KubeKind.Secret ? force : true, cancellation).ConfigureAwait(false));
+            results.Add(await applier.ApplyAsync(obj, force, cancellation).ConfigureAwait(false));
         }
 
         if (results.All(r => r.Action == MeshResourceAction.Unchanged))

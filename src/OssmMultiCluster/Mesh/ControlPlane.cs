@@ -36,6 +36,9 @@ public sealed record ControlPlaneOptions
 
     public bool SkipCni { get; init; }
 
+    /// <summary>The trust domain of the workloads' SPIFFE identities; null: the operator's default (cluster.local).</summary>
+    public string? TrustDomain { get; init; }
+
     public string CniNamespace { get; init; } = "istio-cni";
 
     public string ResourceName => Name ?? (Flavor == MeshFlavor.Ossm2 ? "basic" : "default");
@@ -137,6 +140,7 @@ public static class ControlPlane
                     DataPlane = new SmcpDataPlane { Mtls = true },
                     Identity = new SmcpIdentity { Type = "ThirdParty" },
                     ManageNetworkPolicy = false,
+                    Trust = options.TrustDomain is { } domain ? new SmcpTrust { Domain = domain } : null,
                 },
                 TechPreview = new SmcpTechPreview { Global = new SmcpTechPreviewGlobal { MeshID = options.MeshId } },
                 Tracing = new SmcpTracing { Type = "None" },
@@ -161,7 +165,7 @@ public static class ControlPlane
                         MultiCluster = new IstioMultiCluster { ClusterName = cluster.Name },
                         Network = cluster.Network,
                     },
-                    MeshConfig = new IstioMeshConfig { DiscoverySelectors = SailSelectors(options), AccessLogFile = "/dev/stdout" },
+                    MeshConfig = new IstioMeshConfig { DiscoverySelectors = SailSelectors(options), AccessLogFile = "/dev/stdout", TrustDomain = options.TrustDomain },
                 },
             },
         });

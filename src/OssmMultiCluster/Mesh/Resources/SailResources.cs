@@ -39,6 +39,9 @@ public sealed class IstioMeshConfig
     public List<V1LabelSelector>? DiscoverySelectors { get; set; }
     public string? AccessLogFile { get; set; }
 
+    /// <summary>Install-MeshControlPlane -TrustDomain; null: the default, cluster.local.</summary>
+    public string? TrustDomain { get; set; }
+
     /// <summary>Written only by Update-MeshCACertificate (its own field manager): the proxies' metadata.</summary>
     public IstioProxyConfig? DefaultConfig { get; set; }
 }

@@ -81,6 +81,13 @@ public sealed class SmcpSecurity
     public SmcpDataPlane? DataPlane { get; set; }
     public SmcpIdentity? Identity { get; set; }
     public bool? ManageNetworkPolicy { get; set; }
+    public SmcpTrust? Trust { get; set; }
+}
+
+/// <summary>spec.security.trust: the trust domain (Install-MeshControlPlane -TrustDomain).</summary>
+public sealed class SmcpTrust
+{
+    public string? Domain { get; set; }
 }
 
 public sealed class SmcpDataPlane
