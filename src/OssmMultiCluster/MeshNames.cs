@@ -8,8 +8,8 @@ public static partial class MeshNames
     public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
     /// <summary>An object name such as a Secret's: dot-separated DNS-1123 labels (case-sensitive).</summary>
-
     public const string Dns1123SubdomainPattern = "(?-i)^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
     /// <summary>A SPIFFE trust domain: lower-case letters, digits, dots, dashes and underscores (case-sensitive, unlike ValidatePattern's default).</summary>
     public const string TrustDomainPattern = "(?-i)^[a-z0-9._-]+$";
 
