@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace OssmMultiCluster.Tests.Support;
 
-/// <summary>Runs a real program (openssl, kubectl, bash, ossm-run) and returns its exit code and output.</summary>
+/// <summary>Runs a real program (openssl, kubectl, bash) and returns its exit code and output.</summary>
 public static class Processes
 {
     public static (int code, string stdout, string stderr) Run(string file, IEnumerable<string> arguments, string? workingDirectory = null,
