@@ -29,7 +29,8 @@ try {
     $clusters | New-MeshIntermediateCA -RootCA $root | Install-MeshCACertificate | Out-Default
 
     # Steps 7-8: control planes and east-west gateways, waiting for the gateways' addresses.
-    $clusters | Install-MeshControlPlane -MeshId bookinfo-mesh | Out-Default
+    # The walkthrough is OSSM 2.6; the lab's own CRDs serve both operators' APIs, so the flavor is said, not read.
+    $clusters | Install-MeshControlPlane -MeshId bookinfo-mesh -Flavor Ossm2 | Out-Default
     $gateways = $clusters | Install-MeshEastWestGateway -Wait
     $gateways | Where-Object { $_ -is [OssmMultiCluster.Model.MeshResourceResult] } | Out-Default
     $gateways | Where-Object { $_ -is [OssmMultiCluster.Model.MeshGatewayAddress] } | Out-Default

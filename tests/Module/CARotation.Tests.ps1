@@ -1,5 +1,6 @@
 <#
-Update-MeshCACertificate on the lab's west (OSSM 2.6 ServiceMeshControlPlane) and east (OSSM 3 Istio resource): the
+Update-MeshCACertificate on the lab's west (OSSM 2.6 ServiceMeshControlPlane, the OSSM 2.6 CRDs) and saileast, named east
+here (OSSM 3 Istio resource, the Sail CRDs): the
 three steps of a move to a new root, each judged by the real openssl (chains against each root, workload certificates
 from the old and the new intermediate against the bundle), resumed, refused out of order; -WhatIf and -OutputPath
 leave the clusters alone; -Renew replaces the intermediates under the same root. istiod is a stand-in Deployment
@@ -11,12 +12,14 @@ BeforeAll {
     Import-TestedModule
     $script:lab = Start-TestLab
     Set-LabVariable $lab $ExecutionContext.SessionState
+    # The mesh's names for the clusters, and the lab clusters that play them.
+    $script:labCluster = @{ west = 'west'; east = 'saileast' }
     # As a careful user's script runs: an error a test does not expect stops it.
     $ErrorActionPreference = 'Stop'
 
     function script:Get-CACertsKey([string] $Cluster, [string] $Namespace, [string] $Key) {
         <# One key of a cluster's cacerts secret, decoded. #>
-        $base64 = Invoke-LabKubectl $lab $Cluster -n $Namespace get secret cacerts -o "jsonpath={.data.$($Key.Replace('.', '\.'))}"
+        $base64 = Invoke-LabKubectl $lab $labCluster[$Cluster] -n $Namespace get secret cacerts -o "jsonpath={.data.$($Key.Replace('.', '\.'))}"
         [System.Text.Encoding]::ASCII.GetString([Convert]::FromBase64String($base64))
     }
 
@@ -67,20 +70,20 @@ BeforeAll {
 
     function script:Get-ResourceVersion([string] $Cluster, [string] $Namespace) {
         <# The resource versions of cacerts and of the istiod stand-in. #>
-        (Invoke-LabKubectl $lab $Cluster -n $Namespace get secret cacerts -o 'jsonpath={.metadata.resourceVersion}') + '/' +
-        (Invoke-LabKubectl $lab $Cluster -n $Namespace get deployment istiod -o 'jsonpath={.metadata.resourceVersion}')
+        (Invoke-LabKubectl $lab $labCluster[$Cluster] -n $Namespace get secret cacerts -o 'jsonpath={.metadata.resourceVersion}') + '/' +
+        (Invoke-LabKubectl $lab $labCluster[$Cluster] -n $Namespace get deployment istiod -o 'jsonpath={.metadata.resourceVersion}')
     }
 
     function script:Install-RotationMesh([string] $Namespace, [string] $IstioName) {
         <# West with an SMCP, east with an Istio resource, both with intermediates of one root and an istiod stand-in; the root. #>
-        $c = Get-MeshCluster -Kubeconfig $west, $east
+        $c = Get-MeshCluster -Kubeconfig $west, $saileast -Name west, east
         $root = New-MeshRootCA -KeySize 2048 -CommonName 'Old Root CA'
         $null = $c | New-MeshIntermediateCA -RootCA $root | Install-MeshCACertificate -Namespace $Namespace
         $null = $c[0] | Install-MeshControlPlane -MeshId rotation-mesh -Namespace $Namespace
         $null = $c[1] | Install-MeshControlPlane -MeshId rotation-mesh -Namespace $Namespace -Flavor Ossm3 -Name $IstioName -SkipCni
         foreach ($cluster in 'west', 'east') {
-            $null = Invoke-LabKubectl $lab $cluster -n $Namespace create deployment istiod --image=registry.example/istiod:lab
-            $null = Invoke-LabKubectl $lab $cluster -n $Namespace label deployment istiod app=istiod --overwrite
+            $null = Invoke-LabKubectl $lab $labCluster[$cluster] -n $Namespace create deployment istiod --image=registry.example/istiod:lab
+            $null = Invoke-LabKubectl $lab $labCluster[$cluster] -n $Namespace label deployment istiod app=istiod --overwrite
         }
         $root
     }
@@ -101,7 +104,7 @@ Describe 'Update-MeshCACertificate -Step' {
             $null = $newRoot | Export-MeshCA -Path (Join-Path $dir new)
             $oldRootFile = Join-Path $dir old/root/root-cert.pem
             $newRootFile = Join-Path $dir new/root/root-cert.pem
-            $c = Get-MeshCluster -Kubeconfig $west, $east
+            $c = Get-MeshCluster -Kubeconfig $west, $saileast -Name west, east
             $before = Save-CACerts west $ns (Join-Path $dir before)
             $oldWorkload = New-WorkloadCertificate $before old-workload
 
@@ -116,17 +119,17 @@ Describe 'Update-MeshCACertificate -Step' {
                 Test-Verifies $oldRootFile (Join-Path $step1 ca-cert.pem) | Should -BeTrue -Because 'the old intermediate still signs'
                 Test-Verifies $newRootFile (Join-Path $step1 ca-cert.pem) | Should -BeFalse
                 Get-CACertsKey $cluster $ns ca-key.pem | Should -BeExactly (Get-Content -Raw (Join-Path $dir "step1-$cluster/ca-key.pem"))
-                Invoke-LabKubectl $lab $cluster -n $ns get deployment istiod -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}' |
+                Invoke-LabKubectl $lab $labCluster[$cluster] -n $ns get deployment istiod -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}' |
                     Should -Not -BeNullOrEmpty
-                Invoke-LabKubectl $lab $cluster -n $ns get deployment istiod -o 'jsonpath={.metadata.managedFields[*].manager}' |
+                Invoke-LabKubectl $lab $labCluster[$cluster] -n $ns get deployment istiod -o 'jsonpath={.metadata.managedFields[*].manager}' |
                     Should -BeLikeExactly '*ossm-multicluster-ca-restart*'
             }
             (Get-CACertsKey west $ns ca-cert.pem) | Should -BeExactly (Get-Content -Raw (Join-Path $before ca-cert.pem))
             Invoke-LabKubectl $lab west -n $ns get smcp basic -o 'jsonpath={.spec.runtime.components.pilot.container.env.ISTIO_MULTIROOT_MESH}' | Should -BeExactly 'true'
             Invoke-LabKubectl $lab west -n $ns get smcp basic -o 'jsonpath={.spec.proxy.runtime.container.env.PROXY_CONFIG_XDS_AGENT}' | Should -BeExactly 'true'
-            Invoke-LabKubectl $lab east get istio ca-rotate -o 'jsonpath={.spec.values.pilot.env.ISTIO_MULTIROOT_MESH}' | Should -BeExactly 'true'
-            Invoke-LabKubectl $lab east get istio ca-rotate -o 'jsonpath={.spec.values.meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT}' | Should -BeExactly 'true'
-            Invoke-LabKubectl $lab east get istio ca-rotate -o 'jsonpath={.spec.values.global.meshID}' | Should -BeExactly 'rotation-mesh' -Because 'Install-MeshControlPlane''s fields stay'
+            Invoke-LabKubectl $lab saileast get istio ca-rotate -o 'jsonpath={.spec.values.pilot.env.ISTIO_MULTIROOT_MESH}' | Should -BeExactly 'true'
+            Invoke-LabKubectl $lab saileast get istio ca-rotate -o 'jsonpath={.spec.values.meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT}' | Should -BeExactly 'true'
+            Invoke-LabKubectl $lab saileast get istio ca-rotate -o 'jsonpath={.spec.values.global.meshID}' | Should -BeExactly 'rotation-mesh' -Because 'Install-MeshControlPlane''s fields stay'
             $status = Get-RotationCheck $c $ns
             $status['west'] | Should -BeLikeExactly 'Warning|*At step TrustBoth (1 of 3)*'
             $status['east'] | Should -BeLikeExactly 'Warning|*At step TrustBoth (1 of 3)*'
@@ -184,14 +187,14 @@ Describe 'Update-MeshCACertificate -Step' {
         try {
             $null = Install-RotationMesh $ns 'ca-rotate-dry'
             $newRoot = New-MeshRootCA -KeySize 2048 -CommonName 'New Root CA'
-            $c = Get-MeshCluster -Kubeconfig $west, $east
+            $c = Get-MeshCluster -Kubeconfig $west, $saileast -Name west, east
             $versions = 'west', 'east' | ForEach-Object { Get-ResourceVersion $_ $ns }
-            $istio = Invoke-LabKubectl $lab east get istio ca-rotate-dry -o 'jsonpath={.metadata.resourceVersion}'
+            $istio = Invoke-LabKubectl $lab saileast get istio ca-rotate-dry -o 'jsonpath={.metadata.resourceVersion}'
 
             $c | Update-MeshCACertificate -Step TrustBoth -NewRootCA $newRoot -Namespace $ns -WhatIf | Should -BeNullOrEmpty
             $files = $c | Update-MeshCACertificate -Step TrustBoth -NewRootCA $newRoot -Namespace $ns -OutputPath $dir -WarningVariable warned -WarningAction SilentlyContinue
             'west', 'east' | ForEach-Object { Get-ResourceVersion $_ $ns } | Should -Be $versions
-            Invoke-LabKubectl $lab east get istio ca-rotate-dry -o 'jsonpath={.metadata.resourceVersion}' | Should -Be $istio
+            Invoke-LabKubectl $lab saileast get istio ca-rotate-dry -o 'jsonpath={.metadata.resourceVersion}' | Should -Be $istio
 
             $files | Should -HaveCount 4
             $secret = $files | Where-Object { $_.Cluster -eq 'west' -and $_.Kind -eq 'Secret' }
@@ -213,7 +216,7 @@ Describe 'Update-MeshCACertificate -Renew' {
         try {
             $root = Install-RotationMesh $ns 'ca-renew'
             $null = $root | Export-MeshCA -Path $dir
-            $c = Get-MeshCluster -Kubeconfig $west, $east
+            $c = Get-MeshCluster -Kubeconfig $west, $saileast -Name west, east
             $oldCert = Get-CACertsKey west $ns ca-cert.pem
             $oldRootPem = Get-CACertsKey west $ns root-cert.pem
 
@@ -242,9 +245,9 @@ Describe 'Update-MeshCACertificate -Renew' {
     It 'names a cluster without a plug-in CA and renews the others' {
         $ns = 'ca-renew-missing'
         $root = New-MeshRootCA -KeySize 2048
-        $c = Get-MeshCluster -Kubeconfig $west, $east
+        $c = Get-MeshCluster -Kubeconfig $west, $saileast -Name west, east
         $null = $c[0] | New-MeshIntermediateCA -RootCA $root | Install-MeshCACertificate -Namespace $ns
-        $null = Invoke-LabKubectl $lab east create namespace $ns
+        $null = Invoke-LabKubectl $lab saileast create namespace $ns
         $out = $c | Update-MeshCACertificate -Renew -RootCA $root -Namespace $ns -NoRestart -ErrorAction SilentlyContinue -ErrorVariable failed -WarningVariable warned -WarningAction SilentlyContinue
         $out | ForEach-Object { "$($_.Cluster)|$($_.Kind)|$($_.Action)" } | Should -Be 'west|Secret|Configured'
         $failed.FullyQualifiedErrorId | Should -BeExactly 'PlugInCAMissing,OssmMultiCluster.Commands.UpdateMeshCACertificateCommand'

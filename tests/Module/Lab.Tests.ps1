@@ -130,9 +130,15 @@ Describe 'The project''s CRDs' {
         $bad.Code | Should -Not -Be 0
         $bad.Output | Should -BeLikeExactly '*must be of type boolean*'
 
-        foreach ($crd in 'servicemeshcontrolplanes.maistra.io', 'gateways.networking.istio.io', 'istios.sailoperator.io', 'istiocnis.sailoperator.io') {
-            Invoke-LabKubectl $lab east get crd $crd -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' | Should -BeExactly 'True' -Because $crd
+        # Each cluster carries one operator's CRDs (--crds): OSSM 2.6's on east, Sail's on saileast.
+        $sets = [ordered]@{ east = 'servicemeshcontrolplanes.maistra.io', 'gateways.networking.istio.io'; saileast = 'istios.sailoperator.io', 'istiocnis.sailoperator.io' }
+        foreach ($cluster in $sets.Keys) {
+            foreach ($crd in $sets[$cluster]) {
+                Invoke-LabKubectl $lab $cluster get crd $crd -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' | Should -BeExactly 'True' -Because "$crd on $cluster"
+            }
         }
+        Invoke-LabKubectl $lab -Try east get crd istios.sailoperator.io | ForEach-Object Code | Should -Not -Be 0 -Because 'never both sets on one cluster'
+
     }
 }
 

@@ -47,6 +47,10 @@ Describe 'LatencyRelay' {
         $server.Start()
         $script:delay = 300
         $script:relay = Start-Relay -Target $server.LocalEndpoint.Port -DelayMs $delay
+        # Start-Relay's readiness probes are relayed to the server too, a round trip later: drop them first, so the
+        # connection accepted below is the client's.
+        Start-Sleep -Milliseconds (3 * $delay)
+        while ($server.Pending()) { $server.AcceptTcpClient().Dispose() }
         $script:client = [System.Net.Sockets.TcpClient]::new()
         $client.NoDelay = $true
         $client.Connect('127.0.0.1', $relay.Port)
