@@ -56,6 +56,8 @@ Describe 'LatencyRelay' {
         $client.Connect('127.0.0.1', $relay.Port)
         $script:accepted = $server.AcceptTcpClient()
         $accepted.NoDelay = $true
+        # A chunk that never arrives fails the test instead of hanging the run.
+        $client.ReceiveTimeout = 10000; $accepted.ReceiveTimeout = 10000
     }
 
     AfterAll {
