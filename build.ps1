@@ -32,8 +32,7 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Test: which suites to run.
-    [ValidateSet('Unit', 'Module', 'Acceptance')]
+    # Test: which suites to run (Unit, Module, Acceptance).
     [string[]] $Suite = @('Unit', 'Module', 'Acceptance'),
 
     # Test: Pester files of the Module suite to run (default: all of tests/Module).
@@ -45,6 +44,11 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+# From `dotnet pwsh ./build.ps1 -Suite Module,Acceptance` (pwsh -File) the list arrives as one word with commas.
+$Suite = @($Suite -split ',' | Where-Object { $_ })
+foreach ($name in $Suite) {
+    if ($name -notin 'Unit', 'Module', 'Acceptance') { throw "-Suite takes Unit, Module and Acceptance, not '$name'." }
+}
 $root = $PSScriptRoot
 $moduleOut = Join-Path $root 'out/OssmMultiCluster'
 $results = Join-Path $root 'out/test-results'
