@@ -137,7 +137,7 @@ Describe 'The project''s CRDs' {
                 Invoke-LabKubectl $lab $cluster get crd $crd -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' | Should -BeExactly 'True' -Because "$crd on $cluster"
             }
         }
-        Invoke-LabKubectl $lab -Try east get crd istios.sailoperator.io | ForEach-Object Code | Should -Not -Be 0 -Because 'never both sets on one cluster'
+        Invoke-LabKubectl $lab east -Try get crd istios.sailoperator.io | ForEach-Object Code | Should -Not -Be 0 -Because 'never both sets on one cluster'
 
     }
 }
