@@ -64,10 +64,12 @@ Describe 'Test-MeshPrerequisite' {
     }
 
     It 'finds the flavour from the CRDs, and fails a cluster without the operator with the fix' {
-        $t = Test-MeshPrerequisite -Cluster (Get-MeshCluster -Kubeconfig $west, $bare) | ConvertTo-CheckTable
-        # The lab's west carries both operators' CRDs.
-        $t['west|operator'].Status | Should -Be 'Warning'
-        $t['west|operator'].Fix | Should -BeLikeExactly '*-Flavor Ossm2 or -Flavor Ossm3*'
+        # The lab's west carries the OSSM 2.6 operator's CRDs, saileast the Sail operator's, bare none.
+        $t = Test-MeshPrerequisite -Cluster (Get-MeshCluster -Kubeconfig $west, $saileast, $bare) | ConvertTo-CheckTable
+        $t['west|operator'].Status | Should -Be 'Pass'
+        $t['saileast|operator'].Status | Should -Be 'Pass'
+        $t['west|operator'].Message | Should -BeLikeExactly 'Ossm2*'
+        $t['saileast|operator'].Message | Should -BeLikeExactly 'Ossm3*'
         $t['bare|operator'].Status | Should -Be 'Fail'
         $t['bare|operator'].Message | Should -BeLikeExactly 'Neither OpenShift Service Mesh operator*'
         $t['summary'].Ready | Should -BeFalse

@@ -20,11 +20,11 @@ AfterAll {
 Describe 'Install-MeshControlPlane -TrustDomain' {
     It 'writes the trust domain where each flavor keeps it, and a re-run is Unchanged' {
         $ns = 'trust-domain'
-        $c = Get-MeshCluster -Kubeconfig $west, $east
+        $c = Get-MeshCluster -Kubeconfig $west, $saileast -Name west, east
         $null = $c[0] | Install-MeshControlPlane -MeshId td-mesh -Namespace $ns -TrustDomain west.example
         $null = $c[1] | Install-MeshControlPlane -MeshId td-mesh -Namespace $ns -Flavor Ossm3 -Name trust-domain -SkipCni -TrustDomain east.example
         Invoke-LabKubectl $lab west -n $ns get smcp basic -o 'jsonpath={.spec.security.trust.domain}' | Should -BeExactly 'west.example'
-        Invoke-LabKubectl $lab east get istio trust-domain -o 'jsonpath={.spec.values.meshConfig.trustDomain}' | Should -BeExactly 'east.example'
+        Invoke-LabKubectl $lab saileast get istio trust-domain -o 'jsonpath={.spec.values.meshConfig.trustDomain}' | Should -BeExactly 'east.example'
 
         $again = @($c[0] | Install-MeshControlPlane -MeshId td-mesh -Namespace $ns -TrustDomain west.example) +
             @($c[1] | Install-MeshControlPlane -MeshId td-mesh -Namespace $ns -Flavor Ossm3 -Name trust-domain -SkipCni -TrustDomain east.example)

@@ -131,14 +131,16 @@ Describe 'Objects the module did not make' {
     }
 
     It 'keeps the IstioCNI while another Istio control plane uses it, and deletes the module''s Istio' {
-        $null = $north1 | Install-MeshControlPlane -MeshId uninstall-mesh -Flavor Ossm3 -Name uninstall-ossm3 -Namespace $ns
-        $null = $north1 | Install-MeshControlPlane -MeshId uninstall-mesh -Flavor Ossm3 -Name uninstall-other -Namespace "$ns-other" -SkipCni
-        $out = @($north1 | Uninstall-MeshControlPlane -Flavor Ossm3 -Name uninstall-ossm3 -Namespace $ns -Confirm:$false -WarningAction SilentlyContinue)
+        # An OSSM 3 cluster of the lab (the Sail CRDs), named north here.
+        $sail = Get-MeshCluster -Kubeconfig $sailwest -Name north
+        $null = $sail | Install-MeshControlPlane -MeshId uninstall-mesh -Flavor Ossm3 -Name uninstall-ossm3 -Namespace $ns
+        $null = $sail | Install-MeshControlPlane -MeshId uninstall-mesh -Flavor Ossm3 -Name uninstall-other -Namespace "$ns-other" -SkipCni
+        $out = @($sail | Uninstall-MeshControlPlane -Flavor Ossm3 -Name uninstall-ossm3 -Namespace $ns -Confirm:$false -WarningAction SilentlyContinue)
         $out | Format-Result | Should -Be 'north|PeerAuthentication|default|Deleted', 'north|Istio|uninstall-ossm3|Deleted', 'north|IstioCNI|default|Retained'
         $out[2].Reason | Should -BeLikeExactly '*other Istio control planes still use it*uninstall-other*'
-        Test-LabObject north @('istios.sailoperator.io', 'uninstall-ossm3') | Should -BeFalse
-        Test-LabObject north @('istiocnis.sailoperator.io', 'default') | Should -BeTrue
-        $null = $north1 | Uninstall-MeshControlPlane -Flavor Ossm3 -Name uninstall-other -Namespace "$ns-other" -Confirm:$false -WarningAction SilentlyContinue
+        Test-LabObject sailwest @('istios.sailoperator.io', 'uninstall-ossm3') | Should -BeFalse
+        Test-LabObject sailwest @('istiocnis.sailoperator.io', 'default') | Should -BeTrue
+        $null = $sail | Uninstall-MeshControlPlane -Flavor Ossm3 -Name uninstall-other -Namespace "$ns-other" -Confirm:$false -WarningAction SilentlyContinue
     }
 }
 
