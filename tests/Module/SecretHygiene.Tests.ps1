@@ -257,7 +257,9 @@ $errors | Get-Error | Out-String -Width 400
         $readable = [IO.UnixFileMode] 'UserRead, UserWrite, GroupRead, OtherRead'
         foreach ($file in @(Get-Tree "$dir/cacerts") + $withSecrets) {
             $name = Split-Path -Leaf $file.Path
-            $holdsSecret = $name.EndsWith('-key.pem', [StringComparison]::Ordinal) -or $name.StartsWith('secret-', [StringComparison]::Ordinal)
+            # A service-account token Secret in the tree is the module's request for a token: the cluster fills it in.
+            $tokenRequest = $file.Text -match 'type: kubernetes\.io/service-account-token' -and $file.Text -notmatch '(?m)^data:'
+            $holdsSecret = $name.EndsWith('-key.pem', [StringComparison]::Ordinal) -or ($name.StartsWith('secret-', [StringComparison]::Ordinal) -and -not $tokenRequest)
             ($vault.Scanner.Scan($file.Path, $file.Text).Count -gt 0) | Should -Be $holdsSecret -Because "$($file.Path) holds a secret: $holdsSecret"
             [IO.File]::GetUnixFileMode($file.Path) | Should -Be $(if ($holdsSecret) { $ownerOnly } else { $readable }) -Because $file.Path
         }
