@@ -261,7 +261,9 @@ $errors | Get-Error | Out-String -Width 400
             $tokenRequest = $file.Text -match 'type: kubernetes\.io/service-account-token' -and $file.Text -notmatch '(?m)^data:'
             $holdsSecret = $name.EndsWith('-key.pem', [StringComparison]::Ordinal) -or ($name.StartsWith('secret-', [StringComparison]::Ordinal) -and -not $tokenRequest)
             ($vault.Scanner.Scan($file.Path, $file.Text).Count -gt 0) | Should -Be $holdsSecret -Because "$($file.Path) holds a secret: $holdsSecret"
-            [IO.File]::GetUnixFileMode($file.Path) | Should -Be $(if ($holdsSecret) { $ownerOnly } else { $readable }) -Because $file.Path
+            # Every Secret's file is owner-only, the token request's too.
+            $ownerOnlyFile = $holdsSecret -or $name.StartsWith('secret-', [StringComparison]::Ordinal)
+            [IO.File]::GetUnixFileMode($file.Path) | Should -Be $(if ($ownerOnlyFile) { $ownerOnly } else { $readable }) -Because $file.Path
         }
     }
 
