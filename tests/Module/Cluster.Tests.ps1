@@ -138,6 +138,7 @@ Describe 'Install-MeshCACertificate' {
         $errors.Count | Should -Be 1
         $errors[0].FullyQualifiedErrorId | Should -BeExactly "CARotationRefused,$Install"
         $errors[0].CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::ResourceExists)
+        $errors[0].ErrorDetails.RecommendedAction | Should -BeLikeExactly '*Update-MeshCACertificate*-Force*' -Because 'the rotation without downtime comes first'
 
         $new | Install-MeshCACertificate -Namespace istio-rotation -Force -WarningVariable warnings -WarningAction SilentlyContinue |
             ForEach-Object { "$($_.Action)" } | Should -BeExactly 'Unchanged', 'Configured'

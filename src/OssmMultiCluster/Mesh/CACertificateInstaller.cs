@@ -31,7 +31,8 @@ public sealed class CACertificateInstaller
             {
                 throw new MeshException("CARotationRefused", MeshErrorKind.ResourceExists,
                     $"Cluster '{cluster.Name}' already has a different plug-in CA in {controlPlaneNamespace}/{SecretName} (ca-cert.pem fingerprint {replaced}); replacing it is a CA rotation.",
-                    cluster.Name, "If you mean to rotate, rerun with -Force, then restart istiod and the workloads so they get certificates from the new CA.");
+                    cluster.Name, "To rotate without downtime, use Update-MeshCACertificate (-Renew for a new intermediate under the same root, -Step for a new root). " +
+                    "To replace the CA outright (traffic across clusters breaks until every cluster has it), rerun with -Force, then restart istiod and the workloads.");
             }
         }
 
