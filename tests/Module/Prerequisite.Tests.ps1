@@ -123,8 +123,13 @@ Describe 'Test-MeshPrerequisite' {
     It 'reports existing LoadBalancer Services, with or without an address' {
         $ns = 'mesh-precheck-lb'
         $null = Invoke-LabKubectl $lab bare -Try create namespace $ns
-        $null = Invoke-LabKubectl $lab bare -n $ns create service loadbalancer no-address --tcp=443:443
-        $null = Invoke-LabKubectl $lab bare -n $ns annotate service no-address ossm-lab/ingress=none
+        # Annotated as it is created: annotated afterwards, the lab's load balancer may give it an address first.
+        $service = @{ apiVersion = 'v1'; kind = 'Service'
+            metadata = @{ name = 'no-address'; namespace = $ns; annotations = @{ 'ossm-lab/ingress' = 'none' } }
+            spec = @{ type = 'LoadBalancer'; ports = @(@{ name = 'tls'; port = 443; protocol = 'TCP' }); selector = @{ app = 'no-address' } } }
+        $file = New-TemporaryFile
+        try { $service | ConvertTo-Json -Depth 6 | Set-Content $file; $null = Invoke-LabKubectl $lab bare apply -f $file }
+        finally { Remove-Item $file }
         $t = Test-MeshPrerequisite -Cluster (Get-MeshCluster -Kubeconfig $bare) | ConvertTo-CheckTable
         $t['bare|load-balancer'].Status | Should -Be 'Warning'
         $t['bare|load-balancer'].Message | Should -BeLikeExactly "*have no address (e.g. $ns/no-address)*"
