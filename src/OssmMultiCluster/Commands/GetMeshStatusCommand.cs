@@ -51,27 +51,11 @@ public sealed class GetMeshStatusCommand : MeshCmdlet
         WriteObject(StatusChecker.Summarize(_clusters.Count, checks));
     }
 
-    /// <summary>istiod's view as checks: one per remote cluster; a cluster whose istiod cannot be asked is one Error check.</summary>
+    /// <summary>istiod's view of every reachable cluster, as checks (Mesh.Status.IstiodView.ChecksAsync), read in parallel.</summary>
     private List<MeshStatusCheck> ReadIstiodViews(IReadOnlyList<MeshCluster> reachable)
     {
         var exec = PodExecTransport.Create();
-        return Run(async ct =>
-        {
-            var perCluster = await Task.WhenAll(reachable.Select(async c =>
-            {
-                try
-                {
-                    var view = await Mesh.Status.IstiodView.ReadAsync(c, Namespace, exec, ct).ConfigureAwait(false);
-                    return view.Select(v => new MeshStatusCheck(c.Name, IstiodViewCheck, v.Status, $"{v.RemoteCluster}: {v.Detail} ({v.Istiod})")).ToList();
-                }
-                catch (MeshException error)
-                {
-                    return new List<MeshStatusCheck> { new(c.Name, IstiodViewCheck, MeshCheckStatus.Error, $"{error.ErrorId}: {error.Message}") };
-                }
-            })).ConfigureAwait(false);
-            return perCluster.SelectMany(checks => checks).ToList();
-        }, "Reading istiod's remote clusters");
+        return Run(async ct => (await Task.WhenAll(reachable.Select(c => Mesh.Status.IstiodView.ChecksAsync(c, Namespace, exec, ct))).ConfigureAwait(false))
+            .SelectMany(checks => checks).ToList(), "Reading istiod's remote clusters");
     }
-
-    private const string IstiodViewCheck = "istiod-view";
 }

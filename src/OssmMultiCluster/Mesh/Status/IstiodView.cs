@@ -59,6 +59,24 @@ public static class IstiodView
         return views.SelectMany(v => v).ToList();
     }
 
+    /// <summary>
+    /// Get-MeshStatus -IstiodView: the view as status checks, one per remote cluster; a cluster whose istiod cannot be
+    /// asked is one Error check, not a thrown error, like the other checks.
+    /// </summary>
+    public static async Task<IReadOnlyList<MeshStatusCheck>> ChecksAsync(MeshCluster cluster, string ns, IPodExec exec, CancellationToken cancellation)
+    {
+        const string check = "istiod-view";
+        try
+        {
+            var view = await ReadAsync(cluster, ns, exec, cancellation).ConfigureAwait(false);
+            return view.Select(v => new MeshStatusCheck(cluster.Name, check, v.Status, $"{v.RemoteCluster}: {v.Detail} ({v.Istiod})")).ToList();
+        }
+        catch (MeshException error)
+        {
+            return new[] { new MeshStatusCheck(cluster.Name, check, MeshCheckStatus.Error, $"{error.ErrorId}: {error.Message}") };
+        }
+    }
+
     /// <summary>The clusters istiod should load from the remote secrets: one per kubeconfig key, as istiod reads them.</summary>
     public static IReadOnlyList<(string Cluster, string SecretName)> ExpectedClusters(string ns, IEnumerable<V1Secret> remoteSecrets) =>
         remoteSecrets
