@@ -9,8 +9,9 @@ namespace OssmMultiCluster.Kube;
 
 /// <summary>
 /// Server-side apply of <see cref="KubeObject"/>s to one cluster. Whether an apply created, changed or left an object
-/// alone is decided by comparing the object before and after, without its status, resourceVersion and the times in
-/// managedFields: a controller updating status meanwhile (a Deployment's) is not a change the apply made.
+/// alone is decided by comparing, before and after, the fields the apply sets (the applied object's shape) and this
+/// applier's managedFields entry without its time: what a controller writes meanwhile (a Deployment's status, its
+/// revision annotation) is not a change the apply made.
 /// </summary>
 public sealed class ResourceApplier
 {
@@ -32,8 +33,9 @@ public sealed class ResourceApplier
         var before = await Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), what, cancellation).ConfigureAwait(false);
         var (after, takenOver) = await Guard(() => PatchTakingOverAsync(obj, force, cancellation), what, cancellation).ConfigureAwait(false);
         var (afterSnapshot, resourceVersion) = Snapshot(after);
+        var applied = JsonNode.Parse(KubernetesJson.Serialize(obj.Body));
         var action = before is null ? MeshResourceAction.Created
-            : JsonNode.DeepEquals(Snapshot(before).content, afterSnapshot) ? MeshResourceAction.Unchanged
+            : SameAsApplied(Snapshot(before).content, afterSnapshot, applied) ? MeshResourceAction.Unchanged
             : MeshResourceAction.Configured;
         return new MeshResourceResult(_cluster.Name, obj.Kind.Kind, obj.Namespace, obj.Name, action, resourceVersion) { OwnershipTaken = takenOver };
     }
@@ -251,6 +253,43 @@ public sealed class ResourceApplier
                 : await _cluster.Client.CustomObjects.PatchClusterCustomObjectAsync(patch, kind.Group, kind.Version, kind.Plural, obj.Name,
                     fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
         };
+    }
+
+    /// <summary>
+    /// True when the apply changed nothing of its own: the fields the applied object sets hold the same values before and
+    /// after, and this applier's managedFields entry (the set of fields it owns) is the same.
+    /// </summary>
+    internal static bool SameAsApplied(JsonNode? before, JsonNode? after, JsonNode? applied) =>
+        JsonNode.DeepEquals(Project(before, applied), Project(after, applied))
+        && JsonNode.DeepEquals(before?["metadata"]?["managedFields"], after?["metadata"]?["managedFields"]);
+
+    /// <summary>
+    /// The part of <paramref name="actual"/> at the paths <paramref name="shape"/> has. Lists are taken element by element
+    /// up to the longer of the two, so an element added or dropped counts; scalars are taken as they are.
+    /// </summary>
+    internal static JsonNode? Project(JsonNode? actual, JsonNode? shape)
+    {
+        switch (shape)
+        {
+            case JsonObject shapeObject when actual is JsonObject actualObject:
+                var projected = new JsonObject();
+                foreach (var (key, value) in shapeObject)
+                {
+                    projected[key] = Project(actualObject[key], value);
+                }
+
+                return projected;
+            case JsonArray shapeArray when actual is JsonArray actualArray:
+                var list = new JsonArray();
+                for (var i = 0; i < actualArray.Count; i++)
+                {
+                    list.Add(i < shapeArray.Count ? Project(actualArray[i], shapeArray[i]) : actualArray[i]?.DeepClone());
+                }
+
+                return list;
+            default:
+                return actual?.DeepClone();
+        }
     }
 
     /// <summary>
