@@ -201,8 +201,8 @@ Describe 'Teardown' {
             $out | Where-Object { $_.Cluster -eq $clusters[$i].Name -and $_.Kind -eq 'Secret' -and $_.Name -eq 'cacerts' } | ForEach-Object Action | Should -Be 'Deleted'
         }
         for ($i = 0; $i -lt $clusters.Count; $i++) {
-            # The reader account's token Secret (New-MeshRemoteSecret's) is not an uninstall step's: it stays with the account.
-            Invoke-ClusterKubectl $i -n istio-system get 'secrets,services,deployments' -o name | Should -Not -Match '/(cacerts|istio-eastwestgateway|istio-remote-secret-)'
+            # The reader tokens the module issued are revoked with the rest (an account the operator made is its own).
+            Invoke-ClusterKubectl $i -n istio-system get 'secrets,services,deployments' -o name | Should -Not -Match '/(cacerts|istio-eastwestgateway|istio-remote-secret-|istio-reader-service-account-istio-remote-secret-token)'
             $controlPlanes = if ($flavor -eq 'Ossm2') { Invoke-ClusterKubectl $i -n istio-system get servicemeshcontrolplanes -o name } else { Invoke-ClusterKubectl $i get istios -o name }
             $controlPlanes | Should -BeNullOrEmpty
             # Namespaces stay.

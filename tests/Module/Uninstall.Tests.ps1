@@ -186,7 +186,16 @@ Describe 'Remove-MeshCluster' {
             'west|Secret|istio-remote-secret-east|Deleted', 'west|ServiceMeshControlPlane|basic|Configured',
             'east|Gateway|istio-eastwestgateway|Deleted', 'east|Deployment|istio-eastwestgateway|Deleted', 'east|Service|istio-eastwestgateway|Deleted',
             'east|ServiceMeshControlPlane|basic|Deleted',
+            'east|Secret|istio-reader-service-account-istio-remote-secret-token|Deleted',
+            "east|ClusterRoleBinding|istio-reader-clusterrole-$ns|Deleted", "east|ClusterRole|istio-reader-clusterrole-$ns|Deleted",
+            'east|ServiceAccount|istio-reader-service-account|Deleted',
             'east|Secret|cacerts|Deleted')
+        # The token west's istiod read east with is revoked: nothing of the reader access is left on east.
+        Test-LabObject east @('-n', $ns, 'serviceaccount', 'istio-reader-service-account') | Should -BeFalse
+        Test-LabObject east @('clusterrole', "istio-reader-clusterrole-$ns") | Should -BeFalse
+        Invoke-LabKubectl $lab east -n $ns get secret --field-selector type=kubernetes.io/service-account-token -o name | Should -Not -Match 'istio-reader-service-account'
+        # West's reader access, which nobody removed, stays.
+        Test-LabObject west @('-n', $ns, 'serviceaccount', 'istio-reader-service-account') | Should -BeTrue
         # West keeps its own mesh, without east's network.
         Test-LabObject west @('-n', $ns, 'smcp', 'basic') | Should -BeTrue
         (Get-LabObject $lab west @('-n', $ns, 'smcp', 'basic')).spec.cluster.multiCluster.ContainsKey('meshNetworks') | Should -BeFalse
@@ -199,6 +208,26 @@ Describe 'Remove-MeshCluster' {
         $out | Should -BeNullOrEmpty
         $errors | Should -BeNullOrEmpty
         $warnings | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Remove-MeshCluster with the operator''s reader account' {
+    It 'revokes the module''s reader tokens and leaves the account the operator made, without a report' {
+        $ns = 'mesh-uninstall-operator'
+        $clusters = Get-MeshCluster -Kubeconfig $west, $east -Network west-network, east-network
+        Install-TestMesh $clusters $ns
+        # What the OSSM operator does with the control plane (the lab has none): the reader account, made by someone else.
+        foreach ($c in 'west', 'east') { $null = Invoke-LabKubectl $lab $c -n $ns create serviceaccount istio-reader-service-account }
+        $null = Connect-MeshCluster -Cluster $clusters -Namespace $ns -WarningAction SilentlyContinue
+        Test-LabObject east @('-n', $ns, 'secret', 'istio-reader-service-account-istio-remote-secret-token') | Should -BeTrue
+
+        $out = @($clusters[1] | Remove-MeshCluster -From $clusters -Namespace $ns -Confirm:$false -ErrorVariable errors -WarningVariable warnings)
+        $errors | Should -BeNullOrEmpty
+        $warnings | Should -BeNullOrEmpty
+        $out | Where-Object Cluster -eq east | Where-Object { $_.Kind -in 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding' } | Should -BeNullOrEmpty
+        $out | Where-Object { $_.Cluster -eq 'east' -and $_.Name -eq 'istio-reader-service-account-istio-remote-secret-token' } | ForEach-Object Action | Should -Be 'Deleted'
+        Test-LabObject east @('-n', $ns, 'secret', 'istio-reader-service-account-istio-remote-secret-token') | Should -BeFalse
+        Test-LabObject east @('-n', $ns, 'serviceaccount', 'istio-reader-service-account') | Should -BeTrue
     }
 }
 

@@ -7,7 +7,8 @@ namespace OssmMultiCluster.Commands;
 
 /// <summary>
 /// Takes one cluster out of the mesh completely, in the reverse order of the setup: Disconnect-MeshCluster from the
-/// others (when given), then its east-west gateway, its control plane and its plug-in CA. Each step runs only when the
+/// others (when given), then its east-west gateway, its control plane, the reader access other clusters had to it
+/// (the module's token Secrets, and the reader account it created) and its plug-in CA. Each step runs only when the
 /// one before it succeeded; only what the module made is deleted.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MeshCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
@@ -43,6 +44,11 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string? ControlPlaneName { get; set; }
 
+    /// <summary>The reader account other clusters read this one with; the module's tokens for it are revoked.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ServiceAccount { get; set; } = "istio-reader-service-account";
+
     /// <summary>Remove the control plane even if clusters still point at it (e.g. one that stayed could not be disconnected).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -51,8 +57,8 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
     {
         var others = From.Where(c => c.Name != Cluster.Name).GroupBy(c => c.Name).Select(g => g.First()).ToList();
         var description = others.Count == 0
-            ? $"Uninstall its east-west gateway, control plane and plug-in CA in {Namespace}"
-            : $"Disconnect it from {string.Join(", ", others.Select(c => c.Name))}, then uninstall its east-west gateway, control plane and plug-in CA in {Namespace}";
+            ? $"Uninstall its east-west gateway, control plane, reader access and plug-in CA in {Namespace}"
+            : $"Disconnect it from {string.Join(", ", others.Select(c => c.Name))}, then uninstall its east-west gateway, control plane, reader access and plug-in CA in {Namespace}";
         if (!ShouldProcess($"cluster {Cluster.Name}", description))
         {
             return;
@@ -80,6 +86,10 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
             ("Uninstalling the east-west gateway of " + leaving.Name, (c, ct) => MeshUninstaller.UninstallAsync(c, MeshUninstaller.GatewayTargets(Namespace, GatewayName), ct)),
             ("Uninstalling the control plane of " + leaving.Name, (c, ct) => MeshUninstaller.UninstallControlPlaneAsync(c, others, Namespace,
                 MeshUninstaller.ControlPlaneTargets(Flavor, Namespace, ControlPlaneName), Force, ct)),
+            // Only once the control plane is gone (so the cluster is out of the mesh, or -Force said so): revoking the
+            // reader tokens earlier would cut off clusters that still read this one.
+            ("Revoking the reader access of " + leaving.Name, async (c, ct) => await MeshUninstaller.UninstallAsync(c,
+                await MeshUninstaller.ReaderAccessTargetsAsync(c, Namespace, ServiceAccount, ct).ConfigureAwait(false), ct).ConfigureAwait(false)),
             ("Uninstalling the plug-in CA of " + leaving.Name, (c, ct) => MeshUninstaller.UninstallAsync(c, MeshUninstaller.CACertificateTargets(Namespace), ct)),
         };
         foreach (var (activity, work) in steps)

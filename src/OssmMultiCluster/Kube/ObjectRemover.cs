@@ -9,6 +9,12 @@ namespace OssmMultiCluster.Kube;
 /// <summary>One object an uninstall step would delete; <see cref="Versions"/> lists the API versions to look in, first served first.</summary>
 public sealed record RemovalTarget(KubeKind Kind, string? Namespace, string Name, IReadOnlyList<string>? Versions = null)
 {
+    /// <summary>
+    /// An object the module makes only sometimes (the reader account, which the operator usually makes): found but never
+    /// made by the module, it is skipped without a report; one the module made and someone else changed is still Retained.
+    /// </summary>
+    public bool SkipWhenNotMade { get; init; }
+
     public string Describe() => $"{Kind.Kind} {(Namespace is null ? string.Empty : Namespace + "/")}{Name}";
 }
 
@@ -29,6 +35,11 @@ public static class ObjectRemover
         {
             var (kind, found) = await FindAsync(cluster, target, cancellation).ConfigureAwait(false);
             if (found is null)
+            {
+                continue;
+            }
+
+            if (target.SkipWhenNotMade && !Ownership.MadeByModule(found))
             {
                 continue;
             }
@@ -91,6 +102,11 @@ public static class ObjectRemover
         if (kind == KubeKind.Service)
         {
             return await client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
+        }
+
+        if (kind == KubeKind.ServiceAccount)
+        {
+            return await client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
         }
 
         if (kind.IsCore)

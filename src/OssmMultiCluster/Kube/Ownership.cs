@@ -42,13 +42,32 @@ public static class Ownership
         return others.Count > 0 ? $"also managed by {string.Join(", ", others)}" : null;
     }
 
+    /// <summary>Whether one of the module's field managers applied the object, or it carries the module's label.</summary>
+    public static bool MadeByModule(JsonNode obj) =>
+        obj["metadata"]?["labels"]?[ManagedByLabel]?.GetValue<string>() == ManagerPrefix
+        || ((obj["metadata"]?["managedFields"] as JsonArray)?.OfType<JsonObject>().Any(e => IsOurs(e["manager"]?.GetValue<string>())) ?? false);
+
     public static bool IsOurs(string? manager) =>
         manager is not null && (manager == ManagerPrefix || manager.StartsWith(ManagerPrefix + "-", StringComparison.Ordinal));
 
-    /// <summary>Whether a managedFields entry owns anything besides metadata and status (spec, data, rules, ...).</summary>
+    /// <summary>What the token controller writes into a service-account token Secret it fills in.</summary>
+    private static readonly HashSet<string> TokenControllerData = new(StringComparer.Ordinal) { ".", "f:token", "f:ca.crt", "f:namespace" };
+
+    /// <summary>
+    /// Whether a managedFields entry owns anything besides metadata and status (spec, data, rules, ...). The token
+    /// controller's writes do not count: filling in a token Secret the module asked for (data token, ca.crt,
+    /// namespace), and listing a service account's token Secrets in its secrets field (Kubernetes before 1.24).
+    /// </summary>
     private static bool SetsContent(JsonObject entry)
     {
         if (entry["subresource"]?.GetValue<string>() is { Length: > 0 })
+        {
+            return false;
+        }
+
+        if (entry["fieldsV1"] is JsonObject tokenFields
+            && (tokenFields["f:data"] is not JsonObject data || data.All(d => TokenControllerData.Contains(d.Key)))
+            && tokenFields.All(f => f.Key is "f:data" or "f:secrets" or "f:metadata" or "."))
         {
             return false;
         }

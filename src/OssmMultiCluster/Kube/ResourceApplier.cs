@@ -100,6 +100,10 @@ public sealed class ResourceApplier
                     // the deletion succeeded (any failure is an HTTP error, caught below).
                 }
             }
+            else if (kind == KubeKind.ServiceAccount)
+            {
+                await _cluster.Client.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
+            }
             else if (kind == KubeKind.Namespace)
             {
                 await _cluster.Client.CoreV1.DeleteNamespaceAsync(name, cancellationToken: cancellation).ConfigureAwait(false);

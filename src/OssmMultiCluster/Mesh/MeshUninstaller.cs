@@ -44,6 +44,28 @@ public static class MeshUninstaller
         return targets;
     }
 
+    /// <summary>
+    /// What Connect-MeshCluster gives other clusters to read this one with: the token Secrets the module issued for the
+    /// reader account (deleting them revokes their tokens), and, with -CreateServiceAccount, the account, its cluster
+    /// role and binding. Found by listing the token Secrets of <paramref name="serviceAccount"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<RemovalTarget>> ReaderAccessTargetsAsync(MeshCluster cluster, string ns, string serviceAccount, CancellationToken cancellation)
+    {
+        var list = await new ResourceApplier(cluster).ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
+            $"listing token secrets in {ns}", cancellation).ConfigureAwait(false);
+        var targets = (list?.Items ?? new List<k8s.Models.V1Secret>())
+            .Where(s => s.Metadata.Annotations?.TryGetValue("kubernetes.io/service-account.name", out var account) == true && account == serviceAccount
+                && RemoteSecrets.IsModuleIssued(s.Metadata.Name, serviceAccount))
+            .OrderBy(s => s.Metadata.Name, StringComparer.Ordinal)
+            .Select(s => new RemovalTarget(KubeKind.Secret, ns, s.Metadata.Name))
+            .ToList();
+        var options = new RemoteSecretOptions { Namespace = ns, ServiceAccount = serviceAccount };
+        // The binding before the role and the account it names.
+        // The account, role and binding are the module's only with -CreateServiceAccount; the operator's are not reported.
+        targets.AddRange(RemoteSecrets.ReaderAccountObjects(options).Reverse().Select(o => new RemovalTarget(o.Kind, o.Namespace, o.Name) { SkipWhenNotMade = true }));
+        return targets;
+    }
+
     public static IReadOnlyList<RemovalTarget> CACertificateTargets(string ns) => new[] { new RemovalTarget(KubeKind.Secret, ns, CACertificateInstaller.SecretName) };
 
     /// <summary>Deletes <paramref name="targets"/> on <paramref name="cluster"/>; what is not the module's is reported with a warning.</summary>

@@ -27,6 +27,27 @@ public sealed class OwnershipTests
     }
 
     [Fact]
+    public void The_token_controller_filling_in_a_token_secret_does_not_make_it_theirs()
+    {
+        var tokenController = """{"manager":"kube-controller-manager","operation":"Update","fieldsV1":{"f:data":{".":{},"f:ca.crt":{},"f:namespace":{},"f:token":{}},"f:metadata":{"f:annotations":{"f:kubernetes.io/service-account.uid":{}}}}}""";
+        Assert.Null(Ownership.WhyNotOurs(Object($"[{OursApply},{tokenController}]")));
+    }
+
+    [Fact]
+    public void The_token_controller_listing_a_service_accounts_token_secrets_does_not_make_it_theirs()
+    {
+        var tokenController = """{"manager":"kube-controller-manager","operation":"Update","fieldsV1":{"f:secrets":{".":{},"k:{\"name\":\"reader-token-x\"}":{".":{},"f:name":{}}}}}""";
+        Assert.Null(Ownership.WhyNotOurs(Object($"[{OursApply},{tokenController}]")));
+    }
+
+    [Fact]
+    public void Someone_writing_other_data_into_a_token_secret_makes_it_theirs_too()
+    {
+        var editor = """{"manager":"kubectl-edit","operation":"Update","fieldsV1":{"f:data":{"f:token":{},"f:extra":{}}}}""";
+        Assert.Equal("also managed by kubectl-edit", Ownership.WhyNotOurs(Object($"[{OursApply},{editor}]")));
+    }
+
+    [Fact]
     public void An_object_someone_else_made_is_not_ours_and_the_reason_names_them()
     {
         var kubectl = """{"manager":"kubectl-create","operation":"Update","fieldsV1":{"f:data":{"f:a":{}},"f:type":{}}}""";
