@@ -17,6 +17,7 @@ malformed or truncated PEM                   PemMalformed (InvalidData), the fil
 encrypted key without a password             KeyEncrypted (InvalidArgument), the key file
 root CA that is not a CA                     RootNotCA (InvalidData), the file
 gateway that never gets an address           GatewayAddressTimeout (OperationTimeout), name
+a namespace the cluster does not have        NamespaceNotFound (ObjectNotFound), the namespace
 
 What the fuzz tests found is pinned in the xunit Fuzz/PemRegressionTests and Fuzz/KubeconfigRegressionTests.
 #>
@@ -304,6 +305,19 @@ Describe 'Bad certificates and keys' {
         "$e" | Should -BeLikeExactly '*CN=productpage*'
         $out | Should -BeNullOrEmpty
         $exported | Should -Not -Exist
+    }
+}
+
+Describe 'A namespace the cluster does not have' {
+    It 'is NamespaceNotFound naming the namespace, not a missing operator, and creates nothing' {
+        $c = Get-MeshCluster -Kubeconfig $west
+        $out = New-MeshRemoteSecret -Cluster $c -Namespace matrix-no-such-ns -CreateServiceAccount -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $e = Assert-TheError $errs $null NamespaceNotFound NewMeshRemoteSecret ObjectNotFound 'matrix-no-such-ns'
+        $e.ErrorDetails.RecommendedAction | Should -BeLikeExactly '*kubectl create namespace matrix-no-such-ns*'
+        $e.Exception.Message | Should -Not -BeLikeExactly '*operator*'
+        $out | Should -BeNullOrEmpty
+        Assert-NoNamespace west matrix-no-such-ns
+        (Invoke-LabKubectl $lab west -Try get clusterrole istio-reader-clusterrole-matrix-no-such-ns).Code | Should -Not -Be 0
     }
 }
 

@@ -30,6 +30,9 @@ public static class KubeFailure
                     HttpStatusCode.Forbidden => new MeshException("ClusterForbidden", MeshErrorKind.PermissionDenied,
                         $"Cluster '{cluster}' forbids {what} (403): {message}", cluster,
                         "Use a kubeconfig whose user may manage the mesh (cluster-admin, or the rights in the README).", ex),
+                    HttpStatusCode.NotFound when MissingNamespace(http) is { } ns => new MeshException("NamespaceNotFound", MeshErrorKind.ObjectNotFound,
+                        $"Cluster '{cluster}' has no namespace '{ns}' while {what} (404): {message}", ns,
+                        $"Install the control plane (or the plug-in CA) first, which creates it, or create it ('kubectl create namespace {ns}'), or pass the right -Namespace.", ex),
                     HttpStatusCode.NotFound => new MeshException("ObjectNotFound", MeshErrorKind.ObjectNotFound,
                         $"Cluster '{cluster}' has no such resource while {what} (404): {message}", cluster,
                         "Check that the operator providing this resource is installed on the cluster.", ex),
@@ -79,6 +82,29 @@ public static class KubeFailure
     }
 
     /// <summary>The message of the server's Status (one line), else the reason phrase.</summary>
+    /// <summary>The namespace a 404 says is missing (the Status's details.kind is namespaces); null for any other 404.</summary>
+    internal static string? MissingNamespace(HttpOperationException http)
+    {
+        if (string.IsNullOrEmpty(http.Response.Content))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(http.Response.Content);
+            return document.RootElement.TryGetProperty("details", out var details) && details.ValueKind == System.Text.Json.JsonValueKind.Object
+                && details.TryGetProperty("kind", out var kind) && kind.ValueKind == System.Text.Json.JsonValueKind.String && kind.GetString() == "namespaces"
+                && details.TryGetProperty("name", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String
+                ? name.GetString()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     internal static string ServerMessage(HttpOperationException http)
     {
         var content = http.Response.Content;
