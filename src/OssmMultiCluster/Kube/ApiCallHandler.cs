@@ -11,6 +11,9 @@ namespace OssmMultiCluster.Kube;
 /// exponential backoff and jitter, at most <see cref="RetryPolicy.MaxAttempts"/> times in all: HTTP 429, 500, 502, 503,
 /// 504 (honouring Retry-After up to a cap), and connections refused, reset or dropped before an answer. Never retried:
 /// every other status (400, 401, 403, 404, 409, 422 ... are the server's final word) and TLS failures.
+/// A call that is not idempotent (POST: a TokenRequest, a create, a review) is retried only when the failure proves the
+/// server never acted on it: 429 (refused before processing), and a connection that could not be made; a 5xx or a
+/// connection lost after the request went out may have followed its processing, and repeating it could act twice.
 /// </summary>
 /// <remarks>
 /// The log lines name the cluster, the method, the path and the status; never headers or bodies, so tokens and keys
@@ -74,6 +77,12 @@ public sealed class ApiCallHandler : DelegatingHandler
             }
             catch (Exception ex) when (IsDroppedConnection(ex) && !cancellationToken.IsCancellationRequested)
             {
+                if (!IsIdempotent(request.Method) && !NeverSent(ex))
+                {
+                    ApiLog.Write($"{_cluster}: {call} failed: {Reason(ex)} (not retried: a {request.Method} may have been acted on)");
+                    throw;
+                }
+
                 if (attempt >= _policy.MaxAttempts)
                 {
                     ApiLog.Write($"{_cluster}: {call} failed: {Reason(ex)} (attempt {attempt} of {_policy.MaxAttempts}, giving up)");
@@ -87,7 +96,8 @@ public sealed class ApiCallHandler : DelegatingHandler
             }
 
             var status = (int)response.StatusCode;
-            if (IsTransient(response.StatusCode) && attempt < _policy.MaxAttempts)
+            var retryable = IsTransient(response.StatusCode) && (IsIdempotent(request.Method) || response.StatusCode == HttpStatusCode.TooManyRequests);
+            if (retryable && attempt < _policy.MaxAttempts)
             {
                 var wait = _policy.RetryAfter(response.Headers.RetryAfter, attempt);
                 ApiLog.Write($"{_cluster}: {call} -> {status} {response.ReasonPhrase} ({clock.ElapsedMilliseconds} ms); retrying in {wait.TotalMilliseconds:0} ms (attempt {attempt} of {_policy.MaxAttempts})");
@@ -100,6 +110,23 @@ public sealed class ApiCallHandler : DelegatingHandler
             return response;
         }
     }
+
+    /// <summary>Methods whose repetition leaves the server as one call does (PATCH here is server-side apply or a merge patch).</summary>
+    public static bool IsIdempotent(HttpMethod method) =>
+        method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Put
+        || method == HttpMethod.Delete || method == HttpMethod.Patch;
+
+    /// <summary>
+    /// The request never reached the server: the connection (TCP or TLS) could not be made, or was reset as it was made
+    /// (a bare SocketException). A connection lost while the request or its answer was in flight is not such a failure.
+    /// </summary>
+    public static bool NeverSent(Exception ex) => ex switch
+    {
+        SocketException => true,
+        HttpRequestException request => request.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError
+            || request.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused },
+        _ => false,
+    };
 
     /// <summary>Answers worth asking again: the server was busy, restarting, or a proxy could not reach it.</summary>
     public static bool IsTransient(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError

@@ -75,6 +75,44 @@ public sealed class ApiCallHandlerTests
         Assert.Equal(Quick.MaxAttempts, never.Requests);
     }
 
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    public async Task A_POST_the_server_may_have_acted_on_is_not_repeated(HttpStatusCode transient)
+    {
+        var server = new ScriptedApiServer(Answer(transient), Answer(HttpStatusCode.Created));
+        var (response, log) = await Send(server, HttpMethod.Post);
+        Assert.Equal(transient, response.StatusCode);
+        Assert.Equal(1, server.Requests);
+        Assert.DoesNotContain(log, l => l.Contains("retrying", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_POST_refused_before_processing_is_retried()
+    {
+        var limited = new ScriptedApiServer(Answer(HttpStatusCode.TooManyRequests), Answer(HttpStatusCode.Created));
+        Assert.Equal(HttpStatusCode.Created, (await Send(limited, HttpMethod.Post)).response.StatusCode);
+        Assert.Equal(2, limited.Requests);
+
+        var refused = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:6443)", new SocketException((int)SocketError.ConnectionRefused));
+        var notListening = new ScriptedApiServer(Fail(refused), Answer(HttpStatusCode.Created));
+        Assert.Equal(HttpStatusCode.Created, (await Send(notListening, HttpMethod.Post)).response.StatusCode);
+        Assert.Equal(2, notListening.Requests);
+    }
+
+    [Fact]
+    public async Task A_POST_whose_connection_dropped_in_flight_is_not_repeated()
+    {
+        var reset = new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely.",
+            new IOException("Unable to read data from the transport connection: Connection reset by peer.", new SocketException((int)SocketError.ConnectionReset)));
+        var server = new ScriptedApiServer(Fail(reset), Answer(HttpStatusCode.Created));
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => Send(server, HttpMethod.Post));
+        Assert.Same(reset, thrown);
+        Assert.Equal(1, server.Requests);
+    }
+
     [Fact]
     public async Task A_TLS_failure_is_not_retried()
     {
@@ -105,7 +143,7 @@ public sealed class ApiCallHandlerTests
     public async Task The_log_names_the_call_but_never_headers_or_bodies()
     {
         const string token = "sha256~very-secret-token-value";
-        var server = new ScriptedApiServer(Answer(HttpStatusCode.ServiceUnavailable), Answer(HttpStatusCode.OK));
+        var server = new ScriptedApiServer(Answer(HttpStatusCode.TooManyRequests), Answer(HttpStatusCode.OK));
         var log = new List<string>();
         using var invoker = new HttpMessageInvoker(new ApiCallHandler("west", Quick) { InnerHandler = server });
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://127.0.0.1:6443/api/v1/namespaces/istio-system/serviceaccounts/reader/token")
