@@ -91,7 +91,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         }
 
         var targets = _clusters.Where(c => ShouldProcess($"cluster {c.Name}",
-            $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks")).ToList();
+            $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
         if (targets.Count == 0)
         {
             return;
