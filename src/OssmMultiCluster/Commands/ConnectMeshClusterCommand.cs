@@ -17,6 +17,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     /// <summary>The id that starts the warning of an export made before a cluster had its control plane.</summary>
     public const string MeshNetworksPendingWarning = "MeshNetworksPending";
 
+    /// <summary>The id that starts the warning of an export made before another cluster's trust domain could be read.</summary>
+    public const string TrustDomainAliasesPendingWarning = "TrustDomainAliasesPending";
+
     private readonly List<MeshCluster> _clusters = new();
     private readonly HashSet<MeshCluster> _failed = new();
 
@@ -88,7 +91,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         }
 
         var targets = _clusters.Where(c => ShouldProcess($"cluster {c.Name}",
-            $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks")).ToList();
+            $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
         if (targets.Count == 0)
         {
             return;
@@ -152,6 +155,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             ? Collect("Waiting for gateway addresses", _clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, wait, ct))
             : new Dictionary<MeshCluster, MeshGatewayAddress>();
 
+        // Every cluster's trust domain, the clusters not connected here (-WhatIf, -Confirm) included: the aliases list them all.
+        var trusts = Collect("Reading trust domains", _clusters, (c, ct) => TrustDomainAliases.ReadAsync(c, Namespace, ct));
+
         var plans = new List<ClusterPlan>();
         foreach (var target in targets.Where(controlPlanes.ContainsKey))
         {
@@ -173,10 +179,41 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
                 objects = own.SourceObjects.Concat(objects).ToList();
             }
 
-            plans.Add(new ClusterPlan(target, objects, $"Connect cluster {target.Name}", ct => MeshConnector.ConnectAsync(target, objects, Force, ct)));
+            var aliases = AliasChangeFor(target, trusts, exporting);
+            var planned = aliases is null ? objects : objects.Append(TrustDomainAliases.Object(aliases.ControlPlane, aliases.Aliases)).ToList();
+            plans.Add(new ClusterPlan(target, planned, $"Connect cluster {target.Name}",
+                ct => TrustDomainAliases.WithAliasesAsync(target, MeshConnector.ConnectAsync(target, objects, Force, ct), aliases, Force, ct)));
         }
 
         Deliver("Connecting clusters", plans, confirmed: true);
+    }
+
+    /// <summary>The change to <paramref name="target"/>'s trust-domain aliases; null (and said why) when another cluster's domain is unknown.</summary>
+    private AliasChange? AliasChangeFor(MeshCluster target, Dictionary<MeshCluster, ControlPlaneTrust?> trusts, bool exporting)
+    {
+        var (change, unknown) = TrustDomainAliases.ForConnect(target, _clusters, trusts);
+        if (unknown.Count == 0)
+        {
+            return change;
+        }
+
+        var what = $"the trust-domain aliases of cluster '{target.Name}' were not updated: the trust domain of {string.Join(", ", unknown)} is unknown";
+        if (unknown.All(name => _failed.Any(f => f.Name == name)))
+        {
+            // Those clusters' failures are reported already: once per cluster, not once per step.
+            WriteWarning($"TrustDomainAliasesIncomplete: {what} (see the errors for it). Run Connect-MeshCluster again once it is back.");
+        }
+        else if (exporting)
+        {
+            WriteWarning($"{TrustDomainAliasesPendingWarning}: {what} (no control plane yet). Apply the Install steps' tree, then run Connect-MeshCluster -OutputPath again.");
+        }
+        else
+        {
+            WriteMeshError(new MeshException("TrustDomainAliasesIncomplete", MeshErrorKind.InvalidOperation, char.ToUpperInvariant(what[0]) + what[1..] + ".",
+                target.Name, "Fix the errors above for those clusters (control plane installed, cluster reachable), then run Connect-MeshCluster again."));
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -6,8 +6,9 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Commands;
 
 /// <summary>
-/// Takes a cluster out of the mesh: its remote secret in every other cluster, theirs in it, and its network from
-/// their mesh networks (theirs from its). Nothing else of the mesh is touched.
+/// Takes a cluster out of the mesh: its remote secret in every other cluster, theirs in it, its network from
+/// their mesh networks (theirs from its), and its trust domain from the aliases Connect-MeshCluster gave them
+/// (theirs from its). Nothing else of the mesh is touched.
 /// </summary>
 [Cmdlet(VerbsCommunications.Disconnect, "MeshCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(MeshResourceResult))]
@@ -53,7 +54,8 @@ public sealed class DisconnectMeshClusterCommand : MeshCmdlet
         var options = new ConnectOptions { Namespace = Namespace, Force = Force };
         var everyone = new[] { Cluster }.Concat(_others).ToList();
         ForEachCluster("Disconnecting cluster " + Cluster.Name,
-            everyone.Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => MeshConnector.DisconnectAsync(c, Cluster, _others, options, ct)))).ToList(),
+            everyone.Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TrustDomainAliases.WithDisconnectAsync(
+                MeshConnector.DisconnectAsync(c, Cluster, _others, options, ct), c, Cluster, _others, Namespace, Force, ct)))).ToList(),
             WriteOutcome);
     }
 }

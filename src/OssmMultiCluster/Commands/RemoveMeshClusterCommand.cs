@@ -72,7 +72,8 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
             var disconnected = Step("Disconnecting cluster " + leaving.Name, new[] { leaving }.Concat(others).ToList(),
                 async (c, ct) =>
                 {
-                    var outcome = await MeshConnector.DisconnectAsync(c, leaving, others, options, ct).ConfigureAwait(false);
+                    var outcome = await TrustDomainAliases.WithDisconnectAsync(MeshConnector.DisconnectAsync(c, leaving, others, options, ct),
+                        c, leaving, others, Namespace, force: false, ct).ConfigureAwait(false);
                     return outcome with { Results = outcome.Results.Where(r => r.Action != MeshResourceAction.Unchanged).ToList() };
                 });
             if (!disconnected.Contains(leaving.Name))

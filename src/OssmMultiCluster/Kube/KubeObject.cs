@@ -40,6 +40,12 @@ public sealed record KubeObject(KubeKind Kind, string? Namespace, string Name, o
     /// </summary>
     public IReadOnlyList<string>? SharedField { get; init; }
 
+    /// <summary>
+    /// Export only, on a whole object: more fields other steps write into it (Connect's trust-domain aliases), kept from
+    /// the file as <see cref="SharedField"/> is.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> KeptFields { get; init; } = Array.Empty<IReadOnlyList<string>>();
+
     /// <summary>Export only: the object sets only <see cref="SharedField"/>.</summary>
     public bool Partial { get; init; }
 

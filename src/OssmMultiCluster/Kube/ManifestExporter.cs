@@ -68,7 +68,11 @@ public sealed class ManifestExporter
 
         var written = JsonNode.Parse(KubernetesJson.Serialize(obj.Body))!.AsObject();
         var (whole, part) = obj.Partial ? (existing, written) : (written, existing);
-        SetAt(whole, field, At(part, field)?.DeepClone());
+        foreach (var shared in obj.Partial ? new[] { field } : obj.KeptFields.Prepend(field))
+        {
+            SetAt(whole, shared, At(part, shared)?.DeepClone());
+        }
+
         var merged = typeof(KubernetesJson).GetMethods().Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.IsGenericMethod
             && m.GetParameters() is [{ ParameterType: var q }, ..] && q == typeof(string)).MakeGenericMethod(type)
             .Invoke(null, new object?[] { whole.ToJsonString(), null });

@@ -64,7 +64,7 @@ public static class ControlPlane
         var objects = new List<KubeObject> { MeshObjects.Namespace(options.Namespace, cluster.Network) };
         if (options.Flavor == MeshFlavor.Ossm2)
         {
-            objects.Add(Smcp(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm2) });
+            objects.Add(Smcp(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm2), KeptFields = new[] { TrustDomainAliases.FieldPath(MeshFlavor.Ossm2) } });
             return objects;
         }
 
@@ -80,7 +80,7 @@ public static class ControlPlane
             }));
         }
 
-        objects.Add(Istio(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm3) });
+        objects.Add(Istio(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm3), KeptFields = new[] { TrustDomainAliases.FieldPath(MeshFlavor.Ossm3) } });
         objects.Add(new KubeObject(KubeKind.PeerAuthentication, options.Namespace, "default", new CustomResource<PeerAuthenticationSpec>
         {
             ApiVersion = KubeKind.PeerAuthentication.ApiVersion,

@@ -24,6 +24,7 @@ public sealed class OperatorSchemaTests
     {
         { "ossm2", "ServiceMeshControlPlane" }, { "ossm2", "ServiceMeshControlPlane (mesh networks)" }, { "ossm2", "Gateway" },
         { "ossm2", "Gateway (istiod)" }, { "ossm2", "VirtualService" },
+        { "ossm2", "ServiceMeshControlPlane (trust-domain aliases)" }, { "ossm3", "Istio (trust-domain aliases)" },
         { "ossm3", "Istio" }, { "ossm3", "Istio (mesh networks)" }, { "ossm3", "IstioCNI" }, { "ossm3", "PeerAuthentication" },
         { "ossm3", "Gateway" }, { "ossm3", "Gateway (istiod)" }, { "ossm3", "VirtualService" },
     };
@@ -67,7 +68,7 @@ public sealed class OperatorSchemaTests
     {
         var west = TestClusters.Offline("west", "west-network");
         var flavor = set == "ossm2" ? MeshFlavor.Ossm2 : MeshFlavor.Ossm3;
-        var controlPlane = ControlPlane.Objects(west, new ControlPlaneOptions { MeshId = "mesh", Flavor = flavor, Version = flavor == MeshFlavor.Ossm3 ? "v1.28.10" : "v2.6" });
+        var controlPlane = ControlPlane.Objects(west, new ControlPlaneOptions { MeshId = "mesh", Flavor = flavor, Version = flavor == MeshFlavor.Ossm3 ? "v1.28.10" : "v2.6", TrustDomain = "west.example" });
         var gateway = EastWestGateway.Objects(west, new EastWestGatewayOptions { Flavor = flavor, ExposeIstiod = true });
         var networks = new Dictionary<string, MeshNetwork>
         {
@@ -78,6 +79,8 @@ public sealed class OperatorSchemaTests
             "ServiceMeshControlPlane" or "Istio" or "IstioCNI" or "PeerAuthentication" => controlPlane.Single(o => o.Kind.Kind == resource),
             "ServiceMeshControlPlane (mesh networks)" or "Istio (mesh networks)" =>
                 MeshNetworks.Object(new ControlPlaneRef(flavor, "basic", "istio-system"), networks),
+            "ServiceMeshControlPlane (trust-domain aliases)" or "Istio (trust-domain aliases)" =>
+                TrustDomainAliases.Object(new ControlPlaneRef(flavor, "basic", "istio-system"), new[] { "east.example" }),
             "Gateway" => gateway.First(o => o.Kind == KubeKind.Gateway),
             "Gateway (istiod)" => gateway.Last(o => o.Kind == KubeKind.Gateway),
             "VirtualService" => gateway.Single(o => o.Kind == KubeKind.VirtualService),

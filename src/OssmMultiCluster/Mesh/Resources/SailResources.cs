@@ -42,6 +42,9 @@ public sealed class IstioMeshConfig
     /// <summary>Install-MeshControlPlane -TrustDomain; null: the default, cluster.local.</summary>
     public string? TrustDomain { get; set; }
 
+    /// <summary>Written only by Connect-MeshCluster (its own field manager): the other clusters' trust domains.</summary>
+    public List<string>? TrustDomainAliases { get; set; }
+
     /// <summary>Written only by Update-MeshCACertificate (its own field manager): the proxies' metadata.</summary>
     public IstioProxyConfig? DefaultConfig { get; set; }
 }

@@ -88,6 +88,9 @@ public sealed class SmcpSecurity
 public sealed class SmcpTrust
 {
     public string? Domain { get; set; }
+
+    /// <summary>Written only by Connect-MeshCluster (its own field manager): the other clusters' trust domains.</summary>
+    public List<string>? AdditionalDomains { get; set; }
 }
 
 public sealed class SmcpDataPlane

@@ -147,7 +147,7 @@ public static class StatusChecker
         var foreign = trustDomains.Where(t => t.Key != name && !accepted.Contains(t.Value)).Select(t => $"{t.Key}={t.Value}").ToList();
         if (foreign.Count > 0)
         {
-            problems.Add($"trust domain '{trustDomains[name]}' differs across clusters ({string.Join(", ", foreign)}) and is not aliased to it (trustDomainAliases)");
+            problems.Add($"trust domain '{trustDomains[name]}' differs across clusters ({string.Join(", ", foreign)}) and is not aliased to it (trustDomainAliases): run Connect-MeshCluster with every cluster of the mesh, which lists the others' trust domains as aliases");
         }
 
         var what = $"{controlPlane.Flavor} {controlPlane.Kind.Kind} {controlPlane.Name}, mesh {meshIds[name]}";
