@@ -160,6 +160,33 @@ public static class RemoteControlPlane
         return new MeshPrimary(primary.Name, primary.Network, controlPlane.Name, Read(obj, "spec", "values", "global", "meshID")?.GetString(), address);
     }
 
+    /// <summary>
+    /// The peers that are remotes of <paramref name="primary"/> (their namespace names it, their Istio has the remote
+    /// profile), each as a sentence; a peer that cannot be read is left to the caller's other checks.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RemotesOfAsync(MeshCluster primary, IReadOnlyList<MeshCluster> peers, string ns, CancellationToken cancellation)
+    {
+        var found = await Task.WhenAll(peers.Where(p => p.Name != primary.Name).Select(async peer =>
+        {
+            try
+            {
+                var nsObject = await new ResourceApplier(peer).ReadAsync((c, ct) => c.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct), $"reading namespace {ns}", cancellation)
+                    .ConfigureAwait(false);
+                var primaries = nsObject?.Metadata.Annotations?.TryGetValue(ControlPlaneClustersAnnotation, out var named) == true
+                    ? named.Split(',', StringSplitOptions.TrimEntries)
+                    : Array.Empty<string>();
+                return primaries.Contains(primary.Name, StringComparer.Ordinal) && (await MeshNetworks.LocateAsync(peer, ns, cancellation).ConfigureAwait(false)).IsRemote
+                    ? $"cluster '{peer.Name}' is a remote whose workloads use its istiod"
+                    : null;
+            }
+            catch (MeshException)
+            {
+                return null;
+            }
+        })).ConfigureAwait(false);
+        return found.OfType<string>().ToList();
+    }
+
     /// <summary>Whether a control-plane resource (an Istio as read) has the remote profile.</summary>
     public static bool IsRemote(JsonElement controlPlane) =>
         Read(controlPlane, "spec", "profile") is { ValueKind: JsonValueKind.String } profile && profile.GetString() == Profile;
