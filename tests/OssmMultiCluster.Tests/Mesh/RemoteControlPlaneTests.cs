@@ -120,6 +120,22 @@ public sealed class RemoteControlPlaneTests
         Assert.True(MeshConnector.SecretNeeded(west, new (MeshCluster, ControlPlaneRef?)[] { (west, primary), (east, null) }));
     }
 
+    [Fact]
+    public void An_export_keeps_the_annotation_naming_the_primary_when_another_step_rewrites_the_namespace()
+    {
+        using var dir = new TempDir();
+        var east = TestClusters.Offline("east", "east-network");
+        var exporter = new ManifestExporter();
+        var gateway = EastWestGateway.Objects(east, new EastWestGatewayOptions { Flavor = MeshFlavor.Ossm3 });
+        exporter.Export(dir.Path, "east", gateway, excludeSecrets: false);
+        exporter.Export(dir.Path, "east", RemoteControlPlane.Objects(east, Options with { SkipCni = true }, West), excludeSecrets: false);
+        exporter.Export(dir.Path, "east", gateway, excludeSecrets: false);
+
+        var ns = KubernetesYaml.Deserialize<V1Namespace>(File.ReadAllText(dir["east/_cluster/namespace-istio-system.yaml"]));
+        Assert.Equal("west", ns.Metadata.Annotations["topology.istio.io/controlPlaneClusters"]);
+        Assert.Equal("east-network", ns.Metadata.Labels["topology.istio.io/network"]);
+    }
+
     private static MeshRemoteSecret Secret(MeshCluster source) => new(source, source.Server, "istio-reader-service-account", MeshTokenType.Secret, null,
         new V1Secret { Metadata = new V1ObjectMeta { Name = RemoteSecrets.SecretName(source.Name), NamespaceProperty = "istio-system" } }, Array.Empty<string>());
 
