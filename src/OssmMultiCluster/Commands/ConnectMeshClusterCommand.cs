@@ -90,8 +90,39 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             WriteWarning(warning);
         }
 
-        var targets = _clusters.Where(c => ShouldProcess($"cluster {c.Name}",
-            $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
+        // -OutputPath reads the clusters and changes nothing: the reader accounts and token Secrets go to the tree, and
+        // what exists only once they are applied (tokens, a control plane from the Install steps' tree) is reported
+        // as pending, for a second export after the first is applied.
+        var exporting = OutputPath is not null;
+        // Read first: what a cluster gets depends on its control plane (a remote, with no istiod, gets nothing). A
+        // cluster without one is an error only once it is to be connected (-WhatIf reports none).
+        var notFound = new Dictionary<MeshCluster, MeshException>();
+        var controlPlanes = Collect("Finding control planes", _clusters, async (c, ct) =>
+        {
+            try
+            {
+                return await Mesh.MeshNetworks.LocateAsync(c, Namespace, ct).ConfigureAwait(false);
+            }
+            catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
+            {
+                lock (notFound)
+                {
+                    notFound[c] = error;
+                }
+
+                return null;
+            }
+        });
+        var targets = _clusters.Where(controlPlanes.ContainsKey).Where(c => ShouldProcess($"cluster {c.Name}", controlPlanes[c]?.IsRemote == true
+            ? "Nothing to install: a remote runs no istiod and reads no other cluster (its primary holds its remote secret)"
+            : $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
+        foreach (var missing in exporting ? new List<MeshCluster>() : targets.Where(notFound.ContainsKey).ToList())
+        {
+            WriteMeshError(notFound[missing]);
+            _failed.Add(missing);
+            targets.Remove(missing);
+        }
+
         if (targets.Count == 0)
         {
             return;
@@ -107,36 +138,28 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             TokenTimeout = Timeout,
         };
 
-        // -OutputPath reads the clusters and changes nothing: the reader accounts and token Secrets go to the tree, and
-        // what exists only once they are applied (tokens, a control plane from the Install steps' tree) is reported
-        // as pending, for a second export after the first is applied.
-        var exporting = OutputPath is not null;
-        var controlPlanes = Collect("Finding control planes", targets, async (c, ct) =>
-        {
-            try
-            {
-                return await Mesh.MeshNetworks.LocateAsync(c, Namespace, ct).ConfigureAwait(false);
-            }
-            catch (MeshException error) when (exporting && error.ErrorId == "ControlPlaneNotFound")
-            {
-                return null;
-            }
-        });
-        foreach (var pending in controlPlanes.Where(cp => cp.Value is null).Select(cp => cp.Key))
+        foreach (var pending in targets.Where(t => controlPlanes[t] is null))
         {
             WriteWarning($"{MeshNetworksPendingWarning}: cluster '{pending.Name}' has no control plane for namespace {Namespace} yet, so its mesh networks are not in the tree. " +
                          "Apply the Install steps' tree, then run Connect-MeshCluster -OutputPath again.");
         }
 
+        // Only the secrets some cluster reads: none of a primary whose only peers are its remotes.
+        var sources = _clusters.Where(c => MeshConnector.SecretNeeded(c, targets.Select(t => (t, controlPlanes[t])))).ToList();
+        foreach (var remote in targets.Where(t => controlPlanes[t]?.IsRemote == true))
+        {
+            WriteVerbose($"{remote.Name}: a remote (Istio '{controlPlanes[remote]!.Name}' has the remote profile): it gets no remote secrets and no mesh networks.");
+        }
+
         Dictionary<MeshCluster, RemoteSecretExport> exports;
         if (exporting)
         {
-            exports = Collect("Reading reader tokens", _clusters, (c, ct) =>
+            exports = Collect("Reading reader tokens", sources, (c, ct) =>
                 RemoteSecrets.RenderForExportAsync(c, OptionsFor(c, secretOptions), ct));
         }
         else
         {
-            exports = Collect("Rendering remote secrets", _clusters, async (c, ct) =>
+            exports = Collect("Rendering remote secrets", sources, async (c, ct) =>
             {
                 var rendered = await RemoteSecrets.RenderAsync(c, OptionsFor(c, secretOptions), ct).ConfigureAwait(false);
                 return new RemoteSecretExport(c, Array.Empty<KubeObject>(), rendered, rendered.Warnings);
@@ -151,7 +174,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         var secrets = exports.Values.Where(e => e.Secret is not null).Select(e => e.Secret!).ToList();
         // An export does not wait for addresses that appear only once the gateway's tree is applied, unless told how long.
         var wait = exporting && !MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.Zero : Timeout;
-        var addresses = controlPlanes.Values.Any(cp => cp is not null && MeshConnector.NeedsMeshNetworks(cp, options))
+        var addresses = targets.Any(t => controlPlanes[t] is { } cp && MeshConnector.NeedsMeshNetworks(cp, options))
             ? Collect("Waiting for gateway addresses", _clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, wait, ct))
             : new Dictionary<MeshCluster, MeshGatewayAddress>();
 

@@ -41,6 +41,9 @@ public sealed record ControlPlaneOptions
 
     public string CniNamespace { get; init; } = "istio-cni";
 
+    /// <summary>OSSM 3: this primary's istiod also serves remote clusters (values.global.externalIstiod).</summary>
+    public bool ExternalIstiod { get; init; }
+
     public string ResourceName => Name ?? (Flavor == MeshFlavor.Ossm2 ? "basic" : "default");
 }
 
@@ -64,6 +67,11 @@ public static class ControlPlane
         var objects = new List<KubeObject> { MeshObjects.Namespace(options.Namespace, cluster.Network) };
         if (options.Flavor == MeshFlavor.Ossm2)
         {
+            if (options.ExternalIstiod)
+            {
+                throw RemoteControlPlane.NotSupported(cluster.Name, "serve remote clusters (-ExternalIstiod)");
+            }
+
             objects.Add(Smcp(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm2), KeptFields = new[] { TrustDomainAliases.FieldPath(MeshFlavor.Ossm2) } });
             return objects;
         }
@@ -164,6 +172,7 @@ public static class ControlPlane
                         MeshID = options.MeshId,
                         MultiCluster = new IstioMultiCluster { ClusterName = cluster.Name },
                         Network = cluster.Network,
+                        ExternalIstiod = options.ExternalIstiod ? true : null,
                     },
                     MeshConfig = new IstioMeshConfig { DiscoverySelectors = SailSelectors(options), AccessLogFile = "/dev/stdout", TrustDomain = options.TrustDomain },
                 },

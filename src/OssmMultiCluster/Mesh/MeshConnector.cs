@@ -20,15 +20,16 @@ public sealed record ConnectOptions
 /// </summary>
 public static class MeshConnector
 {
-    /// <summary>Whether a control plane needs mesh networks written.</summary>
+    /// <summary>Whether a control plane needs mesh networks written (a remote's never: it runs no istiod).</summary>
     public static bool NeedsMeshNetworks(ControlPlaneRef controlPlane, ConnectOptions options) =>
-        controlPlane.Flavor == MeshFlavor.Ossm2 || options.MeshNetworks;
+        !controlPlane.IsRemote && (controlPlane.Flavor == MeshFlavor.Ossm2 || options.MeshNetworks);
 
-    /// <summary>What connecting <paramref name="target"/> applies: the others' secrets, then its mesh networks.</summary>
+    /// <summary>What connecting <paramref name="target"/> applies: the others' secrets, then its mesh networks; nothing on a remote.</summary>
     public static IReadOnlyList<KubeObject> Objects(MeshCluster target, IEnumerable<MeshRemoteSecret> secrets, ControlPlaneRef? controlPlane,
         IReadOnlyList<MeshGatewayAddress> addresses, ConnectOptions options)
     {
-        var objects = secrets.Where(s => s.SourceCluster != target.Name)
+        // A remote runs no istiod: nothing on it reads other clusters (its primary reads it).
+        var objects = secrets.Where(s => s.SourceCluster != target.Name && controlPlane?.IsRemote != true)
             .Select(s => new KubeObject(KubeKind.Secret, options.Namespace, s.Name, s.Secret)).ToList();
         if (controlPlane is not null && NeedsMeshNetworks(controlPlane, options))
         {
@@ -37,6 +38,13 @@ public static class MeshConnector
 
         return objects;
     }
+
+    /// <summary>
+    /// Whether <paramref name="source"/>'s remote secret is needed: some other target holds it, one that is not a remote
+    /// (a remote reads no cluster). In a primary-remote pair only the remote's secret is made, for the primary.
+    /// </summary>
+    public static bool SecretNeeded(MeshCluster source, IEnumerable<(MeshCluster cluster, ControlPlaneRef? controlPlane)> targets) =>
+        targets.Any(t => t.cluster != source && t.controlPlane?.IsRemote != true);
 
     public static async Task<InstallOutcome> ConnectAsync(MeshCluster target, IReadOnlyList<KubeObject> objects, bool force, CancellationToken cancellation)
     {

@@ -13,6 +13,9 @@ namespace OssmMultiCluster.Mesh;
 public sealed record ControlPlaneRef(MeshFlavor Flavor, string Name, string Namespace)
 {
     public KubeKind Kind => Flavor == MeshFlavor.Ossm2 ? KubeKind.ServiceMeshControlPlane : KubeKind.Istio;
+
+    /// <summary>An OSSM 3 remote (Istio with the remote profile): it runs no istiod, so it reads no other cluster.</summary>
+    public bool IsRemote { get; init; }
 }
 
 /// <summary>
@@ -39,7 +42,7 @@ public static class MeshNetworks
         var istio = istios.FirstOrDefault(i => i.TryGetProperty("spec", out var spec) && spec.TryGetProperty("namespace", out var n) && n.GetString() == ns);
         if (istio.ValueKind == JsonValueKind.Object)
         {
-            return new ControlPlaneRef(MeshFlavor.Ossm3, istio.GetProperty("metadata").GetProperty("name").GetString()!, ns);
+            return new ControlPlaneRef(MeshFlavor.Ossm3, istio.GetProperty("metadata").GetProperty("name").GetString()!, ns) { IsRemote = RemoteControlPlane.IsRemote(istio) };
         }
 
         throw new MeshException("ControlPlaneNotFound", MeshErrorKind.ObjectNotFound,

@@ -27,11 +27,12 @@ public static class MeshObjects
             labels[NetworkLabel] = network;
         }
 
+        // In an export, the annotation naming a remote's primary (Install-MeshControlPlane -Remote) is kept from the file.
         return new KubeObject(KubeKind.Namespace, null, name, new V1Namespace
         {
             ApiVersion = "v1",
             Kind = "Namespace",
             Metadata = new V1ObjectMeta { Name = name, Labels = labels },
-        });
+        }) { SharedField = RemoteControlPlane.AnnotationField };
     }
 }

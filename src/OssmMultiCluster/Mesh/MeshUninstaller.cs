@@ -80,14 +80,16 @@ public static class MeshUninstaller
 
     /// <summary>
     /// Uninstalls the control plane unless the cluster is still connected: other clusters' remote secrets point at it
-    /// (their istiod would keep trying to read it), or it holds remote secrets of its own. Checked on <paramref name="peers"/>
+    /// (their istiod would keep trying to read it), it holds remote secrets of its own, or remotes use its istiod. Checked on <paramref name="peers"/>
     /// (the other clusters known); a peer that cannot be read is a warning, not a refusal, so one stopped cluster does
     /// not block the others.
     /// </summary>
     public static async Task<InstallOutcome> UninstallControlPlaneAsync(MeshCluster cluster, IReadOnlyList<MeshCluster> peers, string ns,
         IReadOnlyList<RemovalTarget> targets, bool force, CancellationToken cancellation)
     {
-        var (pointers, unverified) = await ConnectionsAsync(cluster, peers, ns, cancellation).ConfigureAwait(false);
+        var (connections, unverified) = await ConnectionsAsync(cluster, peers, ns, cancellation).ConfigureAwait(false);
+        // A primary also stays while remotes use its istiod (primary-remote), even once the remote secrets are gone.
+        var pointers = connections.Concat(await RemoteControlPlane.RemotesOfAsync(cluster, peers, ns, cancellation).ConfigureAwait(false)).ToList();
         var warnings = unverified.ToList();
         if (pointers.Count > 0)
         {

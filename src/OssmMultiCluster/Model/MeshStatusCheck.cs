@@ -20,7 +20,7 @@ public sealed class MeshStatusCheck
 
     public string Cluster { get; }
 
-    /// <summary>trust, ca-rotation, network, control-plane, gateway, remote-secret, mesh-networks, reachable, or istiod-view (with -IstiodView).</summary>
+    /// <summary>trust, ca-rotation, network, control-plane, gateway, remote-secret, mesh-networks, primary (a remote's, primary-remote), reachable, or istiod-view (with -IstiodView).</summary>
     public string Check { get; }
 
     public MeshCheckStatus Status { get; }

@@ -27,6 +27,7 @@ public sealed class OperatorSchemaTests
         { "ossm2", "ServiceMeshControlPlane (trust-domain aliases)" }, { "ossm3", "Istio (trust-domain aliases)" },
         { "ossm3", "Istio" }, { "ossm3", "Istio (mesh networks)" }, { "ossm3", "IstioCNI" }, { "ossm3", "PeerAuthentication" },
         { "ossm3", "Gateway" }, { "ossm3", "Gateway (istiod)" }, { "ossm3", "VirtualService" },
+        { "ossm3", "Istio (remote)" }, { "ossm3", "Istio (external istiod)" },
     };
 
     [Theory]
@@ -63,6 +64,54 @@ public sealed class OperatorSchemaTests
         }
     }
 
+    [Fact]
+    public void The_remote_Istio_uses_the_profile_the_Sail_schema_enumerates()
+    {
+        var profile = Schema("ossm3", KubeKind.Istio)["properties"]!["spec"]!["properties"]!["profile"]!;
+        var written = JsonNode.Parse(KubernetesJson.Serialize(Written("ossm3", "Istio (remote)").Body))!["spec"]!["profile"]!.GetValue<string>();
+        Assert.Contains(written, profile["enum"]!.AsArray().Select(e => e!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// Why Install-MeshControlPlane -Remote refuses OSSM 2.6: the OSSM 2.6 operator's ServiceMeshControlPlane has no
+    /// field anywhere in its schema for a remote profile, a remote pilot address, istiod-remote or an external istiod.
+    /// </summary>
+    [Fact]
+    public void The_OSSM_2_6_control_plane_schema_has_no_field_for_a_remote()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        void Collect(JsonNode? node)
+        {
+            if (node is JsonObject obj)
+            {
+                if (obj["properties"] is JsonObject properties)
+                {
+                    names.UnionWith(properties.Select(p => p.Key));
+                }
+
+                foreach (var (_, child) in obj)
+                {
+                    Collect(child);
+                }
+            }
+            else if (node is JsonArray array)
+            {
+                foreach (var item in array)
+                {
+                    Collect(item);
+                }
+            }
+        }
+
+        Collect(Schema("ossm2", KubeKind.ServiceMeshControlPlane));
+        Assert.Contains("multiCluster", names);
+        Assert.Contains("meshNetworks", names);
+        foreach (var field in new[] { "remotePilotAddress", "istiodRemote", "externalIstiod", "injectionPath", "remotePilotCreateSvcEndpoint" })
+        {
+            Assert.DoesNotContain(field, names);
+        }
+    }
+
     /// <summary>The object the module writes for a resource, built as the cmdlets build it.</summary>
     private static KubeObject Written(string set, string resource)
     {
@@ -84,6 +133,11 @@ public sealed class OperatorSchemaTests
             "Gateway" => gateway.First(o => o.Kind == KubeKind.Gateway),
             "Gateway (istiod)" => gateway.Last(o => o.Kind == KubeKind.Gateway),
             "VirtualService" => gateway.Single(o => o.Kind == KubeKind.VirtualService),
+            "Istio (remote)" => RemoteControlPlane.Objects(TestClusters.Offline("east", "east-network"), new ControlPlaneOptions { MeshId = "mesh", Flavor = flavor, Version = "v1.28.10" },
+                new MeshPrimary("west", "west-network", "default", "mesh", new MeshGatewayAddress("west", "west-network", "istio-system", "istio-eastwestgateway", "192.0.2.10", 15443, MeshGatewayAddressType.IP)))
+                .Single(o => o.Kind == KubeKind.Istio),
+            "Istio (external istiod)" => ControlPlane.Objects(west, new ControlPlaneOptions { MeshId = "mesh", Flavor = flavor, Version = "v1.28.10", ExternalIstiod = true })
+                .Single(o => o.Kind == KubeKind.Istio),
             _ => throw new ArgumentOutOfRangeException(nameof(resource)),
         };
     }

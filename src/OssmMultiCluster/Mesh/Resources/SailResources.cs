@@ -7,6 +7,10 @@ public sealed class IstioSpec
 {
     public string? Version { get; set; }
     public string? Namespace { get; set; }
+
+    /// <summary>Install-MeshControlPlane -Remote: 'remote', a cluster whose istiod runs on its primary; null otherwise.</summary>
+    public string? Profile { get; set; }
+
     public IstioValues? Values { get; set; }
 }
 
@@ -17,6 +21,14 @@ public sealed class IstioValues
 
     /// <summary>Written only by Update-MeshCACertificate (its own field manager): istiod's environment.</summary>
     public IstioPilot? Pilot { get; set; }
+
+    /// <summary>Install-MeshControlPlane -Remote: the path of the primary's injection webhook for this cluster.</summary>
+    public IstioRemote? IstiodRemote { get; set; }
+}
+
+public sealed class IstioRemote
+{
+    public string? InjectionPath { get; set; }
 }
 
 public sealed class IstioGlobal
@@ -27,6 +39,12 @@ public sealed class IstioGlobal
 
     /// <summary>Written only by Connect-MeshCluster -MeshNetworks: OSSM 3 discovers gateways by their network label.</summary>
     public Dictionary<string, MeshNetwork>? MeshNetworks { get; set; }
+
+    /// <summary>Install-MeshControlPlane -Remote: where the remote's proxies reach istiod (the primary's east-west gateway).</summary>
+    public string? RemotePilotAddress { get; set; }
+
+    /// <summary>Install-MeshControlPlane -ExternalIstiod: this primary's istiod also serves remote clusters.</summary>
+    public bool? ExternalIstiod { get; set; }
 }
 
 public sealed class IstioMultiCluster

@@ -30,6 +30,12 @@ public sealed class ClusterState
     public IReadOnlyList<RemoteSecretState> RemoteSecrets { get; init; } = Array.Empty<RemoteSecretState>();
     public Dictionary<string, MeshNetwork> MeshNetworks { get; init; } = new();
 
+    /// <summary>The control-plane namespace's topology.istio.io/controlPlaneClusters annotation: a remote's primary.</summary>
+    public string? ControlPlaneClusters { get; init; }
+
+    /// <summary>Whether istiod is exposed through the east-west gateway (its Gateway exists); read only for a primary serving remotes.</summary>
+    public bool IstiodExposed { get; init; }
+
     public static async Task<ClusterState> ReadAsync(MeshCluster cluster, string ns, string gatewayName, CancellationToken cancellation)
     {
         try
@@ -72,6 +78,10 @@ public sealed class ClusterState
             gatewayError = error;
         }
 
+        var istiodExposed = controlPlaneObject is { } cp && RemoteTopologyCheck.ServesRemotes(cp)
+            && await reader.ReadAsync((c, ct) => c.CustomObjects.GetNamespacedCustomObjectAsync(KubeKind.Gateway.Group, KubeKind.Gateway.Version, ns, KubeKind.Gateway.Plural,
+                RemoteControlPlane.IstiodGatewayName, ct), $"reading gateway {ns}/{RemoteControlPlane.IstiodGatewayName}", cancellation).ConfigureAwait(false) is not null;
+
         var remoteSecrets = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: $"{Mesh.RemoteSecrets.MultiClusterLabel}=true", cancellationToken: ct),
             "listing remote secrets", cancellation).ConfigureAwait(false);
         var states = await Task.WhenAll((remoteSecrets?.Items ?? new List<V1Secret>()).Select(s => TestRemoteSecretAsync(s, cancellation))).ConfigureAwait(false);
@@ -89,6 +99,8 @@ public sealed class ClusterState
             GatewayError = gatewayError,
             RemoteSecrets = states,
             MeshNetworks = networks,
+            ControlPlaneClusters = nsObject?.Metadata.Annotations?.TryGetValue(RemoteControlPlane.ControlPlaneClustersAnnotation, out var primary) == true ? primary : null,
+            IstiodExposed = istiodExposed,
         };
     }
 

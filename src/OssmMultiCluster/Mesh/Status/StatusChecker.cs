@@ -27,7 +27,8 @@ public static class StatusChecker
             .ToDictionary(s => s.Cluster.Name, s => TrustRoots.Of(s.CaCerts!));
         var commonRoot = roots.Values.GroupBy(r => r.Issuing).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
         var meshIds = reachable.Where(s => s.ControlPlaneObject is not null).ToDictionary(s => s.Cluster.Name, s => MeshId(s));
-        var trustDomains = reachable.Where(s => s.ControlPlaneObject is not null).ToDictionary(s => s.Cluster.Name, s => TrustDomain(s));
+        // A remote's workloads take the trust domain of its primary's istiod, whatever its own resource says.
+        var trustDomains = reachable.Where(s => s.ControlPlaneObject is not null && !RemoteTopologyCheck.IsRemote(s)).ToDictionary(s => s.Cluster.Name, s => TrustDomain(s));
 
         foreach (var state in states)
         {
@@ -38,15 +39,21 @@ public static class StatusChecker
                 continue;
             }
 
-            checks.Add(Trust(state, roots, commonRoot, now));
+            checks.Add(RemoteTopologyCheck.TrustWithoutCA(state) ?? Trust(state, roots, commonRoot, now));
             if (CARotationCheck.For(state, reachable) is { } rotation)
             {
                 checks.Add(rotation);
             }
 
             checks.Add(Network(state));
-            checks.Add(ControlPlane(state, meshIds, trustDomains));
+            checks.Add(RemoteTopologyCheck.IsRemote(state) ? RemoteTopologyCheck.ControlPlane(state, meshIds) : ControlPlane(state, meshIds, trustDomains));
             checks.Add(Gateway(state));
+            if (RemoteTopologyCheck.IsRemote(state))
+            {
+                checks.AddRange(RemoteTopologyCheck.Remote(state, states));
+                continue;
+            }
+
             checks.AddRange(RemoteSecrets(state, states, now));
             if (state.ControlPlane is not null && (state.ControlPlane.Flavor == MeshFlavor.Ossm2 || state.MeshNetworks.Count > 0))
             {
@@ -233,7 +240,7 @@ public static class StatusChecker
         private static string Fingerprint(X509Certificate2 certificate) => Convert.ToHexString(certificate.GetCertHash(HashAlgorithmName.SHA256));
     }
 
-    private static string? MeshId(ClusterState state) => state.ControlPlane!.Flavor == MeshFlavor.Ossm2
+    internal static string? MeshId(ClusterState state) => state.ControlPlane!.Flavor == MeshFlavor.Ossm2
         ? Read(state.ControlPlaneObject!.Value, "spec", "techPreview", "global", "meshID")
         : Read(state.ControlPlaneObject!.Value, "spec", "values", "global", "meshID");
 
@@ -260,7 +267,7 @@ public static class StatusChecker
             : Array.Empty<string>();
     }
 
-    private static string? Read(JsonElement element, params string[] path)
+    internal static string? Read(JsonElement element, params string[] path)
     {
         foreach (var step in path)
         {
