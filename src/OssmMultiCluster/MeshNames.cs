@@ -3,8 +3,11 @@ using System.Text.RegularExpressions;
 namespace OssmMultiCluster;
 
 /// <summary>Rules for the names the mesh puts into certificates, labels and Kubernetes object names.</summary>
-public static partial class MeshNames
+internal static partial class MeshNames
 {
+    /// <summary>The control plane's namespace unless a -Namespace says otherwise (the walkthrough's and the operators' default).</summary>
+    public const string ControlPlaneNamespace = "istio-system";
+
     public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
     /// <summary>An object name such as a Secret's: dot-separated DNS-1123 labels (case-sensitive).</summary>

@@ -30,7 +30,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     [Parameter]
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;

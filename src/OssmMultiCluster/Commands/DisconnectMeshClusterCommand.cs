@@ -28,7 +28,7 @@ public sealed class DisconnectMeshClusterCommand : MeshCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>Take ownership of mesh-network fields another manager set.</summary>
     [Parameter]

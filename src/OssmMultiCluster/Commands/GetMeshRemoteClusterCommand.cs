@@ -25,7 +25,7 @@ public sealed class GetMeshRemoteClusterCommand : MeshCmdlet
     /// <summary>The control plane's namespace, where istiod and the remote secrets are.</summary>
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 

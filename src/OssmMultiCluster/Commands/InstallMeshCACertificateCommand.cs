@@ -30,7 +30,7 @@ public sealed class InstallMeshCACertificateCommand : MeshInstallCmdlet
     /// <summary>The control plane's namespace.</summary>
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     protected override void ProcessRecord() => _authorities.AddRange(CertificateAuthority);
 

@@ -41,7 +41,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>spec.version, e.g. v2.6 (OSSM 2) or v1.24.3 (OSSM 3); default: the operator's.</summary>
     [Parameter]

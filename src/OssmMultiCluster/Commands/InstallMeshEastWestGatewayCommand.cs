@@ -24,7 +24,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]

@@ -15,7 +15,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<string> _apiCalls = new();
 
-    protected CancellationToken Cancellation => _stopping.Token;
+    private protected CancellationToken Cancellation => _stopping.Token;
 
     protected override void StopProcessing() => _stopping.Cancel();
 
@@ -24,17 +24,17 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     /// it; Ctrl+C cancels it and stops the wait at once.
     /// </summary>
     /// <param name="activity">With an activity, the wait shows progress under that name.</param>
-    protected T Run<T>(Func<CancellationToken, Task<T>> work, string? activity = null) => Await(Start(work), activity);
+    private protected T Run<T>(Func<CancellationToken, Task<T>> work, string? activity = null) => Await(Start(work), activity);
 
     /// <summary>Like <see cref="Run{T}(Func{CancellationToken, Task{T}}, string?)"/> for work without a result.</summary>
-    protected void Run(Func<CancellationToken, Task> work, string? activity = null) => Await(Start(async ct =>
+    private protected void Run(Func<CancellationToken, Task> work, string? activity = null) => Await(Start(async ct =>
     {
         await work(ct).ConfigureAwait(false);
         return true;
     }), activity);
 
     /// <summary>Waits for <paramref name="task"/> on the pipeline thread, with progress if given an activity; Ctrl+C stops the wait at once.</summary>
-    protected T Await<T>(Task<T> task, string? activity = null)
+    private protected T Await<T>(Task<T> task, string? activity = null)
     {
         var progress = activity is null ? null : NewProgress(activity);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -82,7 +82,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     /// Runs one piece of work per cluster concurrently and writes each result from the pipeline thread, in the
     /// order given, with progress while waiting. A failing cluster becomes an error record naming it; the others go on.
     /// </summary>
-    protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
+    private protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
     {
         var tasks = items.Select(item => Start(item.work)).ToList();
         var progress = NewProgress(activity);
@@ -127,7 +127,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>A progress record for <paramref name="activity"/>, its id derived from the activity's name.</summary>
-    protected static ProgressRecord NewProgress(string activity) => new(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
+    private protected static ProgressRecord NewProgress(string activity) => new(Math.Abs(activity.GetHashCode()) % 100000, activity, "Starting");
 
     /// <summary>Starts work on the thread pool with this cmdlet as the listener of the API calls it makes.</summary>
     private Task<T> Start<T>(Func<CancellationToken, Task<T>> work)
@@ -150,7 +150,7 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Writes what working on one cluster did: its warnings, its results, then what failed.</summary>
-    protected void WriteOutcome(Kube.InstallOutcome outcome)
+    private protected void WriteOutcome(Kube.InstallOutcome outcome)
     {
         foreach (var warning in outcome.Warnings)
         {
@@ -170,9 +170,9 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
+    private protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 
-    protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));
+    private protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));
 
     internal static ErrorRecord ToErrorRecord(MeshException error)
     {

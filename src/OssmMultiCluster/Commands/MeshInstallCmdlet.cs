@@ -24,11 +24,11 @@ public abstract class MeshInstallCmdlet : MeshCmdlet
     public SwitchParameter Force { get; set; }
 
     /// <summary>One cluster's share of the work: its objects (for export) and how to apply them.</summary>
-    protected sealed record ClusterPlan(MeshCluster Cluster, IReadOnlyList<KubeObject> Objects, string Description,
+    private protected sealed record ClusterPlan(MeshCluster Cluster, IReadOnlyList<KubeObject> Objects, string Description,
         Func<CancellationToken, Task<InstallOutcome>> Apply);
 
     /// <param name="confirmed">The caller already asked ShouldProcess for each plan's cluster.</param>
-    protected void Deliver(string activity, IReadOnlyList<ClusterPlan> plans, bool confirmed = false)
+    private protected void Deliver(string activity, IReadOnlyList<ClusterPlan> plans, bool confirmed = false)
     {
         if (OutputPath is not null)
         {

@@ -39,7 +39,7 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A tester for <paramref name="url"/>; bad input fails here, before any pod is touched.</summary>
-    protected ConnectivityTester CreateTester(string url)
+    private protected ConnectivityTester CreateTester(string url)
     {
         if (Timeout <= TimeSpan.Zero)
         {
@@ -51,10 +51,10 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
         return new ConnectivityTester(PodExecTransport.Create(), Pattern);
     }
 
-    protected ClientPod FindClientPod(MeshCluster cluster) => Run(ct => ClientPodFinder.FindAsync(cluster, Namespace, Selector, Container, ct));
+    private protected ClientPod FindClientPod(MeshCluster cluster) => Run(ct => ClientPodFinder.FindAsync(cluster, Namespace, Selector, Container, ct));
 
     /// <summary>Sends -Count requests one after the other, writing each probe as it comes back.</summary>
-    protected IReadOnlyList<MeshConnectivityProbe> SendProbes(ConnectivityTester tester, MeshCluster cluster, ClientPod pod, string url)
+    private protected IReadOnlyList<MeshConnectivityProbe> SendProbes(ConnectivityTester tester, MeshCluster cluster, ClientPod pod, string url)
     {
         WriteVerbose($"Sending {Count} request(s) to {url} from pod {pod.Namespace}/{pod.Name}, container {pod.Container}, of cluster '{cluster.Name}'.");
         var probes = new List<MeshConnectivityProbe>();

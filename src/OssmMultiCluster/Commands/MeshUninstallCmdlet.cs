@@ -20,14 +20,14 @@ public abstract class MeshUninstallCmdlet : MeshCmdlet
     /// <summary>The control plane's namespace (never deleted).</summary>
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
-    protected IReadOnlyList<MeshCluster> Clusters => _clusters;
+    private protected IReadOnlyList<MeshCluster> Clusters => _clusters;
 
     protected override void ProcessRecord() => _clusters.AddRange(Cluster);
 
     /// <summary>Asks for each cluster, then runs the confirmed clusters' uninstall concurrently and writes what each did.</summary>
-    protected void Uninstall(string activity, string description, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> uninstall)
+    private protected void Uninstall(string activity, string description, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> uninstall)
     {
         var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", description))
             .Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => uninstall(c, ct)))).ToList();

@@ -29,7 +29,7 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]

@@ -1,3 +1,4 @@
+using OssmMultiCluster.Model;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;

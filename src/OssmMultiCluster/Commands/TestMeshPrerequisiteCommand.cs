@@ -29,7 +29,7 @@ public sealed class TestMeshPrerequisiteCommand : MeshCmdlet
     /// <summary>The control plane's namespace, where the rights are checked.</summary>
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>CAs to be installed (root, intermediates): their validity is checked against each cluster's clock.</summary>
     [Parameter]

@@ -57,7 +57,7 @@ public sealed class UpdateMeshCACertificateCommand : MeshInstallCmdlet
     /// <summary>The control plane's namespace.</summary>
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>Do not restart istiod where cacerts changed (it reads cacerts only when it starts).</summary>
     [Parameter]

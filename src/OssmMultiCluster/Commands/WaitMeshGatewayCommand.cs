@@ -21,7 +21,7 @@ public sealed class WaitMeshGatewayCommand : MeshCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = "istio-system";
+    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]

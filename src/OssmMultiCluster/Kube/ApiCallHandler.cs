@@ -19,7 +19,7 @@ namespace OssmMultiCluster.Kube;
 /// The log lines name the cluster, the method, the path and the status; never headers or bodies, so tokens and keys
 /// cannot reach them (paths and queries carry only object names and apply options).
 /// </remarks>
-public sealed class ApiCallHandler : DelegatingHandler
+internal sealed class ApiCallHandler : DelegatingHandler
 {
     private readonly string _cluster;
     private readonly RetryPolicy _policy;
@@ -173,7 +173,7 @@ public sealed class ApiCallHandler : DelegatingHandler
 }
 
 /// <summary>How often and how patiently <see cref="ApiCallHandler"/> retries.</summary>
-public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay)
+internal sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay)
 {
     /// <summary>Four attempts, 250 ms doubling (with jitter), no single wait over 5 s: under 2 s of waiting in the usual case.</summary>
     public static RetryPolicy Default { get; } = new(4, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
@@ -202,7 +202,7 @@ public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan M
 /// Where <see cref="ApiCallHandler"/> reports API calls: a sink that flows with the async work it was set for, so each
 /// cmdlet hears about its own calls (it writes them as verbose messages from its pipeline thread).
 /// </summary>
-public static class ApiLog
+internal static class ApiLog
 {
     private static readonly AsyncLocal<Action<string>?> Sink = new();
 

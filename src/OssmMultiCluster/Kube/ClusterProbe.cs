@@ -4,7 +4,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Kube;
 
 /// <summary>Checks that a cluster's API server answers, over verified TLS, to the kubeconfig's credentials.</summary>
-public static class ClusterProbe
+internal static class ClusterProbe
 {
     /// <summary>The server's Kubernetes version, e.g. v1.20.2.</summary>
     public static async Task<string> PingAsync(MeshCluster cluster, CancellationToken cancellation)

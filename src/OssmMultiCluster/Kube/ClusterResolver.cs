@@ -10,7 +10,7 @@ namespace OssmMultiCluster.Kube;
 /// Resolves clusters the way kubectl does (kubeconfig files, contexts, current context) into <see cref="MeshCluster"/>
 /// objects. Refuses kubeconfigs that turn TLS verification off.
 /// </summary>
-public sealed partial class ClusterResolver
+internal sealed partial class ClusterResolver
 {
     private readonly Func<string, string?> _environment;
     private readonly string _home;

@@ -1,7 +1,7 @@
 namespace OssmMultiCluster.Kube;
 
 /// <summary>What a user asked Get-MeshCluster for; null lists mean "the default".</summary>
-public sealed record ClusterSelection
+internal sealed record ClusterSelection
 {
     /// <summary>Kubeconfig files, each a separate source; null: $KUBECONFIG (merged, as kubectl does), else ~/.kube/config.</summary>
     public IReadOnlyList<string>? Kubeconfigs { get; init; }

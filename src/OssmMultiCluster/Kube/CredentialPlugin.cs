@@ -8,7 +8,7 @@ using k8s.KubeConfigModels;
 namespace OssmMultiCluster.Kube;
 
 /// <summary>What a kubeconfig's exec credential plugin answered: a bearer token, or a client certificate and key (PEM).</summary>
-public sealed record ExecCredential(string? Token, string? ClientCertificatePem, string? ClientKeyPem, DateTimeOffset? Expires);
+internal sealed record ExecCredential(string? Token, string? ClientCertificatePem, string? ClientKeyPem, DateTimeOffset? Expires);
 
 /// <summary>
 /// Runs a kubeconfig's exec credential plugin (an SSO login, a cloud CLI) with a deadline. KubernetesClient would read
@@ -16,7 +16,7 @@ public sealed record ExecCredential(string? Token, string? ClientCertificatePem,
 /// caller forever; here the plugin and everything it started is killed when the deadline passes. Errors name the
 /// context and the command, never the plugin's output or arguments: those can carry credentials.
 /// </summary>
-public static class CredentialPlugin
+internal static class CredentialPlugin
 {
     /// <summary>How long a plugin may take unless the user says otherwise: an SSO round trip, well under a minute.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);

@@ -6,7 +6,7 @@ namespace OssmMultiCluster.Kube;
 /// What working on one cluster did, what the user must be told about it, and what failed while the rest went on
 /// (a mesh-networks update that could not be made while the remote secrets were installed).
 /// </summary>
-public sealed record InstallOutcome(IReadOnlyList<MeshResourceResult> Results, IReadOnlyList<string> Warnings)
+internal sealed record InstallOutcome(IReadOnlyList<MeshResourceResult> Results, IReadOnlyList<string> Warnings)
 {
     public IReadOnlyList<MeshException> Errors { get; init; } = Array.Empty<MeshException>();
 

@@ -9,7 +9,7 @@ namespace OssmMultiCluster.Kube;
 /// the server's message, with a fix. Token and key material never reach these messages: they are built from the
 /// status code and the server's Status message only.
 /// </summary>
-public static class KubeFailure
+internal static class KubeFailure
 {
     public static bool IsKubeFailure(Exception ex) =>
         ex is HttpOperationException or HttpRequestException or AuthenticationException or System.Net.Sockets.SocketException or IOException

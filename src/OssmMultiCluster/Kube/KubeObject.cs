@@ -1,7 +1,7 @@
 namespace OssmMultiCluster.Kube;
 
 /// <summary>A kind of Kubernetes object: where its API lives and whether it is namespaced.</summary>
-public sealed record KubeKind(string Group, string Version, string Kind, string Plural, bool Namespaced)
+internal sealed record KubeKind(string Group, string Version, string Kind, string Plural, bool Namespaced)
 {
     public static readonly KubeKind Namespace = new(string.Empty, "v1", "Namespace", "namespaces", false);
     public static readonly KubeKind Secret = new(string.Empty, "v1", "Secret", "secrets", true);
@@ -29,7 +29,7 @@ public sealed record KubeKind(string Group, string Version, string Kind, string 
 /// One object the module wants on a cluster: its kind, identity and typed body (a KubernetesClient model or one of
 /// the module's custom-resource classes). Applying and exporting both start from this one representation.
 /// </summary>
-public sealed record KubeObject(KubeKind Kind, string? Namespace, string Name, object Body)
+internal sealed record KubeObject(KubeKind Kind, string? Namespace, string Name, object Body)
 {
     /// <summary>Export only: objects written after this one in its file, because kubectl must apply them after it.</summary>
     public IReadOnlyList<KubeObject> Companions { get; init; } = Array.Empty<KubeObject>();

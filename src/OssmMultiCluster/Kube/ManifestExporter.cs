@@ -12,7 +12,7 @@ namespace OssmMultiCluster.Kube;
 /// --recursive' creates namespaces before what goes in them). YAML comes from the typed objects through KubernetesClient's
 /// serializer, the same objects the cmdlets apply.
 /// </summary>
-public sealed class ManifestExporter
+internal sealed class ManifestExporter
 {
     public const string ClusterScopedFolder = "_cluster";
 

@@ -7,7 +7,7 @@ namespace OssmMultiCluster.Kube;
 /// one after the other; everything else is independent of the rest and is applied concurrently, so that a cluster
 /// far away costs a few round trips per step rather than a few per object. Results come back in the order given.
 /// </summary>
-public static class ObjectInstaller
+internal static class ObjectInstaller
 {
     public static async Task<InstallOutcome> InstallAsync(MeshCluster cluster, IReadOnlyList<KubeObject> objects,
         IReadOnlyList<(KubeKind kind, string install)> requiredApis, bool force, CancellationToken cancellation)

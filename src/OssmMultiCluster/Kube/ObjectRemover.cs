@@ -7,7 +7,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Kube;
 
 /// <summary>One object an uninstall step would delete; <see cref="Versions"/> lists the API versions to look in, first served first.</summary>
-public sealed record RemovalTarget(KubeKind Kind, string? Namespace, string Name, IReadOnlyList<string>? Versions = null)
+internal sealed record RemovalTarget(KubeKind Kind, string? Namespace, string Name, IReadOnlyList<string>? Versions = null)
 {
     /// <summary>
     /// An object the module makes only sometimes (the reader account, which the operator usually makes): found but never
@@ -23,7 +23,7 @@ public sealed record RemovalTarget(KubeKind Kind, string? Namespace, string Name
 /// else found under those names is left and reported Retained with the reason, and what is not there is skipped, so a
 /// second run deletes nothing. An API the cluster does not serve (no operator) means the object is not there.
 /// </summary>
-public static class ObjectRemover
+internal static class ObjectRemover
 {
     /// <param name="dryRun">Only find: what would be deleted is reported Unchanged, what would be kept Retained.</param>
     public static async Task<IReadOnlyList<MeshResourceResult>> RemoveAsync(MeshCluster cluster, IReadOnlyList<RemovalTarget> targets, CancellationToken cancellation,

@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Kube;
 /// status, revision annotations or finalizers do not make an object theirs; kubectl creating it, or editing its spec,
 /// does.
 /// </summary>
-public static class Ownership
+internal static class Ownership
 {
     /// <summary>Every field manager of the module starts with this (ossm-multicluster, -connect, -restart).</summary>
     public const string ManagerPrefix = ResourceApplier.FieldManager;

@@ -13,7 +13,7 @@ namespace OssmMultiCluster.Kube;
 /// applier's managedFields entry without its time: what a controller writes meanwhile (a Deployment's status, its
 /// revision annotation) is not a change the apply made.
 /// </summary>
-public sealed class ResourceApplier
+internal sealed class ResourceApplier
 {
     /// <summary>The field manager of everything the Install cmdlets apply.</summary>
     public const string FieldManager = "ossm-multicluster";

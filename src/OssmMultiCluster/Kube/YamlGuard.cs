@@ -9,7 +9,7 @@ namespace OssmMultiCluster.Kube;
 /// where they are not wanted (an alias used as a key before its anchor overflows YamlDotNet's stack, which no catch
 /// survives; an alias bomb expands exponentially).
 /// </summary>
-public static class YamlGuard
+internal static class YamlGuard
 {
     /// <summary>Why <paramref name="text"/> is refused, or null; a syntax error is left to the real parse to report.</summary>
     public static string? Refusal(string text, int maxDepth, bool allowAliases)

@@ -11,7 +11,7 @@ namespace OssmMultiCluster.Mesh;
 /// Walkthrough step 6: the control-plane namespace labelled with the cluster's network, and the cacerts secret
 /// istiod reads its plug-in CA from. Replacing a different CA already there is a rotation, refused unless forced.
 /// </summary>
-public sealed class CACertificateInstaller
+internal sealed class CACertificateInstaller
 {
     public const string SecretName = "cacerts";
 

@@ -14,7 +14,7 @@ namespace OssmMultiCluster.Mesh;
 /// (cert-chain.pem) and the trust bundle it hands to workloads (root-cert.pem, one root or several). The raw data is
 /// kept as read so a step that changes only root-cert.pem writes everything else back byte for byte.
 /// </summary>
-public sealed class PlugInCAState
+internal sealed class PlugInCAState
 {
     private PlugInCAState(IReadOnlyDictionary<string, byte[]> data, X509Certificate2 intermediate, IReadOnlyList<X509Certificate2> roots, X509Certificate2? signingRoot)
     {
@@ -80,7 +80,7 @@ public sealed class PlugInCAState
 }
 
 /// <summary>What a rotation step does to one cluster: a new cacerts Secret, or nothing when the step is already done.</summary>
-public sealed record CARotationPlan(string Cluster, MeshCARotationPhase Before, V1Secret? Secret, string Description)
+internal sealed record CARotationPlan(string Cluster, MeshCARotationPhase Before, V1Secret? Secret, string Description)
 {
     public bool Changes => Secret is not null;
 }
@@ -92,7 +92,7 @@ public sealed record CARotationPlan(string Cluster, MeshCARotationPhase Before, 
 /// across the clusters given; a step already done on a cluster changes nothing there. Renewal under the same root is
 /// one more plan: a new intermediate, the bundle left as it is.
 /// </summary>
-public static class CARotation
+internal static class CARotation
 {
     public const string RestartFieldManager = "ossm-multicluster-ca-restart";
     public const string MultiRootFieldManager = "ossm-multicluster-ca-rotation";

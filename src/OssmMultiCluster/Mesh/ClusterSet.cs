@@ -3,7 +3,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>Checks on the set of clusters a mesh is made of.</summary>
-public static class ClusterSet
+internal static class ClusterSet
 {
     public static void Validate(IReadOnlyList<MeshCluster> clusters, int minimum)
     {

@@ -5,17 +5,7 @@ using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
 
-/// <summary>Which OpenShift Service Mesh the control plane is.</summary>
-public enum MeshFlavor
-{
-    /// <summary>OSSM 2.6: ServiceMeshControlPlane maistra.io/v2.</summary>
-    Ossm2,
-
-    /// <summary>OSSM 3 (Sail operator): Istio and IstioCNI sailoperator.io/v1.</summary>
-    Ossm3,
-}
-
-public sealed record ControlPlaneOptions
+internal sealed record ControlPlaneOptions
 {
     public required string MeshId { get; init; }
     public MeshFlavor Flavor { get; init; } = MeshFlavor.Ossm2;
@@ -23,7 +13,7 @@ public sealed record ControlPlaneOptions
     /// <summary>The control plane resource's name; null: basic (SMCP) or default (Istio).</summary>
     public string? Name { get; init; }
 
-    public string Namespace { get; init; } = "istio-system";
+    public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>
     /// spec.version (e.g. v2.6 for an SMCP, v1.24.3 for Istio); null: the operator's default (an SMCP leaves it out;
@@ -51,7 +41,7 @@ public sealed record ControlPlaneOptions
 /// Walkthrough step 7 for either flavour: the objects a cluster's control plane consists of, derived from the cluster
 /// (name, network) and the options, with the walkthrough's values as defaults.
 /// </summary>
-public static class ControlPlane
+internal static class ControlPlane
 {
     public const string Ossm2Operator = "the Red Hat OpenShift Service Mesh 2 operator";
     public const string Ossm3Operator = "the Red Hat OpenShift Service Mesh 3 operator (Sail)";

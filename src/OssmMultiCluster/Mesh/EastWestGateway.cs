@@ -5,13 +5,7 @@ using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
 
-public enum GatewayServiceType
-{
-    LoadBalancer,
-    NodePort,
-}
-
-public sealed record EastWestGatewayOptions
+internal sealed record EastWestGatewayOptions
 {
     public const string AwsNlbAnnotation = "service.beta.kubernetes.io/aws-load-balancer-type";
 
@@ -21,7 +15,7 @@ public sealed record EastWestGatewayOptions
     /// </summary>
     public const string NodeSelectorAnnotation = "traffic.istio.io/nodeSelector";
 
-    public string Namespace { get; init; } = "istio-system";
+    public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
     public string Name { get; init; } = "istio-eastwestgateway";
     public GatewayServiceType ServiceType { get; init; } = GatewayServiceType.LoadBalancer;
 
@@ -46,7 +40,7 @@ public sealed record EastWestGatewayOptions
 /// Walkthrough step 8: the east-west gateway's Service, Deployment and Gateway (and, when asked, a
 /// PodDisruptionBudget and istiod's exposure). The Deployment sets no user id, so OpenShift's restricted SCC admits it.
 /// </summary>
-public static class EastWestGateway
+internal static class EastWestGateway
 {
     public const string GatewayLabel = "eastwestgateway";
     public const int TlsPort = 15443;

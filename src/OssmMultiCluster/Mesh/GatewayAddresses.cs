@@ -6,7 +6,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>Reads, and waits for, the address at which other networks reach a cluster's east-west gateway.</summary>
-public static class GatewayAddresses
+internal static class GatewayAddresses
 {
     /// <summary>The gateway's address, or null while the cloud (or the nodes) has not given it one yet.</summary>
     public static async Task<MeshGatewayAddress?> ReadAsync(MeshCluster cluster, string ns, string name, CancellationToken cancellation)

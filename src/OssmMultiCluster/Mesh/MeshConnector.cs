@@ -4,9 +4,9 @@ using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
 
-public sealed record ConnectOptions
+internal sealed record ConnectOptions
 {
-    public string Namespace { get; init; } = "istio-system";
+    public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>OSSM 3: also write mesh networks (OSSM 2.6 always needs them).</summary>
     public bool MeshNetworks { get; init; }
@@ -18,7 +18,7 @@ public sealed record ConnectOptions
 /// Multi-primary wiring (walkthrough steps 10, 12, 14): every cluster gets the other clusters' remote secrets, and
 /// its control plane the other networks with their gateway addresses; Disconnect undoes exactly that for one cluster.
 /// </summary>
-public static class MeshConnector
+internal static class MeshConnector
 {
     /// <summary>Whether a control plane needs mesh networks written (a remote's never: it runs no istiod).</summary>
     public static bool NeedsMeshNetworks(ControlPlaneRef controlPlane, ConnectOptions options) =>

@@ -10,7 +10,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>A cluster's control plane as found on it: which flavour, which resource.</summary>
-public sealed record ControlPlaneRef(MeshFlavor Flavor, string Name, string Namespace)
+internal sealed record ControlPlaneRef(MeshFlavor Flavor, string Name, string Namespace)
 {
     public KubeKind Kind => Flavor == MeshFlavor.Ossm2 ? KubeKind.ServiceMeshControlPlane : KubeKind.Istio;
 
@@ -23,7 +23,7 @@ public sealed record ControlPlaneRef(MeshFlavor Flavor, string Name, string Name
 /// manager of their own, so Install-MeshControlPlane (which never sets them) and Connect-MeshCluster (which only sets
 /// them) never take fields from each other; a network dropped from the map is removed by server-side apply.
 /// </summary>
-public static class MeshNetworks
+internal static class MeshNetworks
 {
     public const string FieldManager = "ossm-multicluster-connect";
 

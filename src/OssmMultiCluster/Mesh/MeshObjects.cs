@@ -4,7 +4,7 @@ using OssmMultiCluster.Kube;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>Objects several install steps share.</summary>
-public static class MeshObjects
+internal static class MeshObjects
 {
     public const string NetworkLabel = "topology.istio.io/network";
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";

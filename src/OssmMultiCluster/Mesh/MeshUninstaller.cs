@@ -9,7 +9,7 @@ namespace OssmMultiCluster.Mesh;
 /// names the objects its install step makes; <see cref="ObjectRemover"/> deletes those that are the module's and
 /// reports the rest. Namespaces are never deleted: other things (the operator's, the user's) may live in them.
 /// </summary>
-public static class MeshUninstaller
+internal static class MeshUninstaller
 {
     /// <summary>What Install-MeshEastWestGateway makes, istiod's exposure first, the Service last (it holds the address).</summary>
     public static IReadOnlyList<RemovalTarget> GatewayTargets(string ns, string name) => new RemovalTarget[]

@@ -8,13 +8,13 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>A flavour as read from a cluster, and what it was read from (for -Verbose).</summary>
-public sealed record DetectedFlavor(MeshFlavor Flavor, string Reason);
+internal sealed record DetectedFlavor(MeshFlavor Flavor, string Reason);
 
 /// <summary>
 /// What a cluster's operator says when the user does not: which flavour the cluster runs (its control plane's
 /// resource, else the operator APIs it serves) and the Istio version the Sail operator defaults to. Reads only.
 /// </summary>
-public static class OperatorDetection
+internal static class OperatorDetection
 {
     /// <summary>
     /// The flavour of <paramref name="cluster"/>: an SMCP in <paramref name="ns"/> is OSSM 2.6, an Istio resource for

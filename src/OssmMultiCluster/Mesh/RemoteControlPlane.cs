@@ -8,7 +8,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>What a remote's control plane takes from its primary, as read from the primary.</summary>
-public sealed record MeshPrimary(string Cluster, string Network, string ControlPlane, string? MeshId, MeshGatewayAddress Gateway)
+internal sealed record MeshPrimary(string Cluster, string Network, string ControlPlane, string? MeshId, MeshGatewayAddress Gateway)
 {
     /// <summary>Where the remote's proxies and the primary's webhooks meet istiod: the primary's east-west gateway.</summary>
     public string PilotAddress => Gateway.Address;
@@ -21,7 +21,7 @@ public sealed record MeshPrimary(string Cluster, string Network, string ControlP
 /// The remote's control-plane namespace names its primary in an annotation, applied by a field manager of its own so
 /// that the other install steps, which apply the same namespace without it, never remove it.
 /// </summary>
-public static class RemoteControlPlane
+internal static class RemoteControlPlane
 {
     public const string FieldManager = "ossm-multicluster-remote";
     public const string Profile = "remote";

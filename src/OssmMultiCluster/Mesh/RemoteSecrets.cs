@@ -9,11 +9,11 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>What Connect-MeshCluster -OutputPath writes for one source cluster: its own objects, and its remote secret once it has a token.</summary>
-public sealed record RemoteSecretExport(MeshCluster Source, IReadOnlyList<KubeObject> SourceObjects, MeshRemoteSecret? Secret, IReadOnlyList<string> Warnings);
+internal sealed record RemoteSecretExport(MeshCluster Source, IReadOnlyList<KubeObject> SourceObjects, MeshRemoteSecret? Secret, IReadOnlyList<string> Warnings);
 
-public sealed record RemoteSecretOptions
+internal sealed record RemoteSecretOptions
 {
-    public string Namespace { get; init; } = "istio-system";
+    public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
     public string ServiceAccount { get; init; } = "istio-reader-service-account";
     public MeshTokenType TokenType { get; init; } = MeshTokenType.Secret;
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(24);
@@ -42,7 +42,7 @@ public sealed record RemoteSecretOptions
 /// (label istio/multiCluster=true). Tokens default to a service-account token Secret, which does not expire: the
 /// walkthrough's 'oc create token' is a bound token that expires after an hour and silently breaks discovery.
 /// </summary>
-public static class RemoteSecrets
+internal static class RemoteSecrets
 {
     public const string MultiClusterLabel = "istio/multiCluster";
     public const string ClusterAnnotation = "networking.istio.io/cluster";

@@ -7,18 +7,11 @@ using YamlDotNet.RepresentationModel;
 
 namespace OssmMultiCluster.Mesh;
 
-public enum MeshSampleName
-{
-    Bookinfo,
-    Sleep,
-    Helloworld,
-}
-
 /// <summary>
 /// The walkthrough's sample applications (step 11 and 15): a namespace labelled for injection and the sample's
 /// manifests, from upstream or from a local copy; and their removal, whole or one component (steps 18-19).
 /// </summary>
-public static class Samples
+internal static class Samples
 {
     public const string InjectionLabel = "istio-injection";
 

@@ -6,13 +6,13 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>Another token Secret of the reader account on a rotated source, with its token's SHA-256 and whether the module issued it.</summary>
-public sealed record ReplacedToken(string SecretName, string Fingerprint, bool ModuleIssued);
+internal sealed record ReplacedToken(string SecretName, string Fingerprint, bool ModuleIssued);
 
 /// <summary>
 /// Rotating the reader tokens in remote secrets: the new secrets go into every other cluster, whose istiod is
 /// restarted (it keeps the old credentials until then), and only then are the old tokens revoked on the source.
 /// </summary>
-public static class TokenRotation
+internal static class TokenRotation
 {
     public const string RestartFieldManager = "ossm-multicluster-restart";
     public const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";

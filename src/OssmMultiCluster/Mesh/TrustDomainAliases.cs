@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Mesh;
 
 /// <summary>A control plane's trust domain and its aliases as found on the cluster.</summary>
 /// <param name="Owned">Whether the aliases list is the trust-domain field manager's (Connect-MeshCluster wrote it).</param>
-public sealed record ControlPlaneTrust(ControlPlaneRef ControlPlane, string TrustDomain, IReadOnlyList<string> Aliases, bool Owned);
+internal sealed record ControlPlaneTrust(ControlPlaneRef ControlPlane, string TrustDomain, IReadOnlyList<string> Aliases, bool Owned);
 
 /// <summary>
 /// Trust-domain aliases across a mesh: a workload whose SPIFFE identity is in another cluster's trust domain is accepted
@@ -18,7 +18,7 @@ public sealed record ControlPlaneTrust(ControlPlaneRef ControlPlane, string Trus
 /// so exactly one field manager writes it, this one: Install-MeshControlPlane's re-runs and Connect's mesh networks
 /// never take it, and it never takes theirs. Clusters that all share a trust domain get no aliases and no change.
 /// </summary>
-public static class TrustDomainAliases
+internal static class TrustDomainAliases
 {
     public const string FieldManager = "ossm-multicluster-trust-domain";
 
@@ -231,4 +231,4 @@ public static class TrustDomainAliases
 }
 
 /// <summary>The aliases a control plane gets (an empty list: the module's aliases removed).</summary>
-public sealed record AliasChange(ControlPlaneRef ControlPlane, IReadOnlyList<string> Aliases);
+internal sealed record AliasChange(ControlPlaneRef ControlPlane, IReadOnlyList<string> Aliases);

@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Pki;
 /// root-cert.pem and cert-chain.pem. Conflicts are found before anything is written, and a write that fails rolls
 /// back what the export wrote: an export is whole or absent. Keys are only ever written to their own final file.
 /// </summary>
-public sealed class CAExportService
+internal sealed class CAExportService
 {
     public const string RootFolder = "root";
 

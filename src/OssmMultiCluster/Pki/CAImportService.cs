@@ -5,14 +5,14 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Pki;
 
 /// <summary>The outcome of importing one CA: the CA, or why its files cannot serve istiod.</summary>
-public sealed record CAImportResult(string Source, MeshCertificateAuthority? Authority, MeshException? Error);
+internal sealed record CAImportResult(string Source, MeshCertificateAuthority? Authority, MeshException? Error);
 
 /// <summary>
 /// Reads CAs back from the walkthrough's layout or from explicit files, and refuses what istiod would choke on:
 /// a leaf in ca-cert.pem, a key of another certificate, cert-chain.pem out of order or with the root twice,
 /// an intermediate not issued under root-cert.pem.
 /// </summary>
-public sealed class CAImportService
+internal sealed class CAImportService
 {
     /// <summary>Imports root/ (if present) and every &lt;cluster&gt;/ folder holding a ca-cert.pem.</summary>
     public IReadOnlyList<CAImportResult> ImportLayout(string directory, ReadOnlySpan<char> keyPassword = default)

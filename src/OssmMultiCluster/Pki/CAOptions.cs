@@ -1,7 +1,7 @@
 namespace OssmMultiCluster.Pki;
 
 /// <summary>What a new root CA looks like. Defaults are the walkthrough's root-ca.conf.</summary>
-public sealed record RootCAOptions
+internal sealed record RootCAOptions
 {
     public string Organization { get; init; } = "Istio";
     public string CommonName { get; init; } = "Root CA";
@@ -13,9 +13,9 @@ public sealed record RootCAOptions
 }
 
 /// <summary>What a new intermediate CA looks like. Defaults are the walkthrough's intermediate.conf.</summary>
-public sealed record IntermediateCAOptions
+internal sealed record IntermediateCAOptions
 {
-    public const string DefaultControlPlaneNamespace = "istio-system";
+    public const string DefaultControlPlaneNamespace = MeshNames.ControlPlaneNamespace;
 
     public string Organization { get; init; } = "Istio";
     public string CommonName { get; init; } = "Intermediate CA";

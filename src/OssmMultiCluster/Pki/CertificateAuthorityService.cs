@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Pki;
 /// Issues the mesh's root CA and the per-cluster intermediate CAs with exactly the extensions of the
 /// walkthrough's openssl configuration (root-ca.conf and intermediate.conf), in the same order openssl writes them.
 /// </summary>
-public sealed class CertificateAuthorityService
+internal sealed class CertificateAuthorityService
 {
     internal const int DefaultValidityDays = 3650;
 

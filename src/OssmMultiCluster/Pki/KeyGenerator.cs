@@ -1,3 +1,4 @@
+using OssmMultiCluster.Model;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
@@ -9,7 +10,7 @@ using Org.BouncyCastle.Security;
 namespace OssmMultiCluster.Pki;
 
 /// <summary>Where a key's randomness and prime search come from.</summary>
-public enum KeyGeneratorBackend
+internal enum KeyGeneratorBackend
 {
     /// <summary>.NET's RSA/ECDsa, backed by the platform's OpenSSL on Linux (CNG on Windows).</summary>
     Platform,
@@ -22,7 +23,7 @@ public enum KeyGeneratorBackend
 /// Generates CA keys. The platform backend is the default: measured on this project's machines it generates
 /// RSA 4096 keys several times faster than BouncyCastle (see bench/pki and the README's performance section).
 /// </summary>
-public static class KeyGenerator
+internal static class KeyGenerator
 {
     public static AsymmetricAlgorithm Generate(KeySpec spec, KeyGeneratorBackend backend = KeyGeneratorBackend.Platform)
     {

@@ -10,7 +10,7 @@ namespace OssmMultiCluster.Pki;
 /// more key than needed cuts the wait for the slowest (see bench/pki.ps1). Keys never taken stay in this
 /// process's memory only, for the next request, and are never written anywhere.
 /// </summary>
-public sealed class KeyPool
+internal sealed class KeyPool
 {
     private readonly object _sync = new();
     private readonly Dictionary<KeySpec, List<Task<AsymmetricAlgorithm>>> _pending = new();

@@ -1,15 +1,10 @@
 using System.Security.Cryptography;
+using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Pki;
 
-public enum MeshKeyAlgorithm
-{
-    RSA,
-    ECDSA,
-}
-
 /// <summary>The algorithm and size of a CA key.</summary>
-public readonly record struct KeySpec(MeshKeyAlgorithm Algorithm, int Size)
+internal readonly record struct KeySpec(MeshKeyAlgorithm Algorithm, int Size)
 {
     public const int MinimumRsaBits = 2048;
     public static readonly int[] EcdsaCurveSizes = { 256, 384, 521 };

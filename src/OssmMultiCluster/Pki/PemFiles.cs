@@ -13,7 +13,7 @@ namespace OssmMultiCluster.Pki;
 /// SEC1 ("EC PRIVATE KEY"), PKCS#8 ("PRIVATE KEY") and encrypted forms (PKCS#8 "ENCRYPTED PRIVATE KEY" and
 /// openssl's legacy "Proc-Type: 4,ENCRYPTED"). Every failure is a <see cref="MeshException"/> naming the file.
 /// </summary>
-public static class PemFiles
+internal static class PemFiles
 {
     public static IReadOnlyList<X509Certificate2> ReadCertificates(string path) => ParseCertificates(ReadText(path), path);
 

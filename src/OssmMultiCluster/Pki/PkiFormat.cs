@@ -1,3 +1,4 @@
+using OssmMultiCluster.Model;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -5,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace OssmMultiCluster.Pki;
 
 /// <summary>Small facts about certificates and keys the PKI code needs in several places.</summary>
-public static class PkiFormat
+internal static class PkiFormat
 {
     public static KeySpec SpecOf(X509Certificate2 certificate)
     {

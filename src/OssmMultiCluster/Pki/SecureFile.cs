@@ -6,7 +6,7 @@ namespace OssmMultiCluster.Pki;
 /// Creates files whose mode is set by the open call that creates them (O_CREAT|O_EXCL with the mode), never widened
 /// by the umask's default and tightened later: a key file is 0600 from the moment it has a name.
 /// </summary>
-public static class SecureFile
+internal static class SecureFile
 {
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public const UnixFileMode Readable = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;

@@ -40,7 +40,7 @@ public sealed class RotationTestData
         ["root-cert.pem"] = Encoding.ASCII.GetBytes(string.Concat(roots.Select(r => PkiFormat.ToPem(r.Certificate)))),
     };
 
-    public static PlugInCAState State(string cluster, Dictionary<string, byte[]> data) => PlugInCAState.Parse(cluster, data, "istio-system");
+    internal static PlugInCAState State(string cluster, Dictionary<string, byte[]> data) => PlugInCAState.Parse(cluster, data, "istio-system");
 }
 
 public sealed class CARotationTests : IClassFixture<RotationTestData>

@@ -1,3 +1,4 @@
+using OssmMultiCluster.Model;
 using System.Text.Json.Nodes;
 using k8s;
 using OssmMultiCluster.Kube;

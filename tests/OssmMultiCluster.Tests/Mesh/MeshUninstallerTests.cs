@@ -1,3 +1,4 @@
+using OssmMultiCluster.Model;
 using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh;
 

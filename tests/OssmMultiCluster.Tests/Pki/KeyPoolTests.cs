@@ -1,3 +1,4 @@
+using OssmMultiCluster.Model;
 using System.Security.Cryptography;
 using OssmMultiCluster.Pki;
 
@@ -63,11 +64,11 @@ public sealed class KeyPoolTests
     }
 
     [Theory]
-    [InlineData(KeyGeneratorBackend.Platform)]
-    [InlineData(KeyGeneratorBackend.BouncyCastle)]
-    public async Task Both_backends_make_keys_that_sign_certificates_openssl_accepts(KeyGeneratorBackend backend)
+    [InlineData(nameof(KeyGeneratorBackend.Platform))]
+    [InlineData(nameof(KeyGeneratorBackend.BouncyCastle))]
+    public async Task Both_backends_make_keys_that_sign_certificates_openssl_accepts(string backend)
     {
-        var pool = new KeyPool { Backend = backend };
+        var pool = new KeyPool { Backend = Enum.Parse<KeyGeneratorBackend>(backend) };
         var service = new CertificateAuthorityService(pool);
         var root = await service.CreateRootAsync(new RootCAOptions { Key = PkiTestData.Rsa2048 });
         var west = await service.CreateIntermediateAsync(root, "west", new IntermediateCAOptions());

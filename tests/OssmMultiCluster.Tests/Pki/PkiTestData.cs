@@ -15,7 +15,7 @@ public sealed class PkiTestData
         East = intermediates[1];
     }
 
-    public static KeySpec Rsa2048 => new(MeshKeyAlgorithm.RSA, 2048);
+    internal static KeySpec Rsa2048 => new(MeshKeyAlgorithm.RSA, 2048);
 
     public MeshCertificateAuthority Root { get; }
     public MeshCertificateAuthority West { get; }

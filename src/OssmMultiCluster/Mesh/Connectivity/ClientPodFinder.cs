@@ -6,10 +6,10 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh.Connectivity;
 
 /// <summary>The pod and container connectivity checks run curl in.</summary>
-public sealed record ClientPod(string Namespace, string Name, string Container);
+internal sealed record ClientPod(string Namespace, string Name, string Container);
 
 /// <summary>Finds the client pod (the walkthrough's sleep pod) that connectivity checks exec into.</summary>
-public static class ClientPodFinder
+internal static class ClientPodFinder
 {
     /// <summary>The sidecar that injection adds; never the client container unless asked for by name.</summary>
     public const string SidecarContainer = "istio-proxy";

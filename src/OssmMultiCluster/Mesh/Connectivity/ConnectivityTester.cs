@@ -10,7 +10,7 @@ namespace OssmMultiCluster.Mesh.Connectivity;
 /// command, runs it through an <see cref="IPodExec"/>, reads status, time and who served each request from curl's
 /// output, and gives the verdict.
 /// </summary>
-public sealed class ConnectivityTester
+internal sealed class ConnectivityTester
 {
     /// <summary>helloworld's reply, "Hello version: v2, instance: helloworld-v2-…": the version is who served it.</summary>
     public const string DefaultServedByPattern = @"Hello version: ([^,\s]+)";

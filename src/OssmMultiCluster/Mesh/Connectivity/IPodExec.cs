@@ -3,7 +3,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh.Connectivity;
 
 /// <summary>What a command run in a container printed, and how it ended.</summary>
-public sealed class PodExecResult
+internal sealed class PodExecResult
 {
     public PodExecResult(string stdout, string stderr, int exitCode)
     {
@@ -25,7 +25,7 @@ public sealed class PodExecResult
 /// output. <see cref="KubernetesPodExec"/> is the real one; <see cref="PodExecTransport"/> picks it, or the stand-in
 /// program tests name in OSSM_MULTICLUSTER_POD_EXEC, because the lab's API servers have no kubelet to exec into.
 /// </summary>
-public interface IPodExec
+internal interface IPodExec
 {
     Task<PodExecResult> ExecAsync(MeshCluster cluster, string ns, string pod, string container, IReadOnlyList<string> command, CancellationToken ct);
 }

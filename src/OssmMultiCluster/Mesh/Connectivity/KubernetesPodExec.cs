@@ -15,7 +15,7 @@ namespace OssmMultiCluster.Mesh.Connectivity;
 /// 127 with the server's message on stderr, as a shell would; any other refusal is an ExecFailed error. Cannot run on
 /// the test lab, which has no kubelet; it is checked on real clusters only.
 /// </remarks>
-public sealed class KubernetesPodExec : IPodExec
+internal sealed class KubernetesPodExec : IPodExec
 {
     public async Task<PodExecResult> ExecAsync(MeshCluster cluster, string ns, string pod, string container, IReadOnlyList<string> command, CancellationToken ct)
     {

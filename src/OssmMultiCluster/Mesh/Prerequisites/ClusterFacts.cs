@@ -10,14 +10,14 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh.Prerequisites;
 
 /// <summary>What the load-balancer probe saw: the address the throwaway Service got (null: none in time), or why it could not run.</summary>
-public sealed record LoadBalancerProbe(string? Address, TimeSpan Waited, string? Error);
+internal sealed record LoadBalancerProbe(string? Address, TimeSpan Waited, string? Error);
 
 /// <summary>
 /// One read of a cluster for Test-MeshPrerequisite: its version and clock, which operator CRDs it serves in which
 /// versions, which of the rights the steps use it denies, its LoadBalancer Services and node addresses. Facts, no
 /// verdicts (those are <see cref="PrerequisiteChecker"/>'s); something that could not be read is recorded as such.
 /// </summary>
-public sealed class ClusterFacts
+internal sealed class ClusterFacts
 {
     public const string ProbeName = "ossm-prerequisite-lb-probe";
 

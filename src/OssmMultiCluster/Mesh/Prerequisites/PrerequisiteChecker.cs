@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Mesh.Prerequisites;
 /// reachability, Kubernetes version, clock, identity across the clusters, the operator's CRDs, the rights the steps
 /// use, load balancers and the NodePort fallback.
 /// </summary>
-public static partial class PrerequisiteChecker
+internal static partial class PrerequisiteChecker
 {
     /// <summary>Below this the module's server-side apply and managedFields handling do not work.</summary>
     public static readonly Version MinimumKubernetes = new(1, 18);

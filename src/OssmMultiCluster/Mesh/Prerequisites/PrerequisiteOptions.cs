@@ -1,14 +1,15 @@
+using OssmMultiCluster.Model;
 using OssmMultiCluster.Kube;
 
 namespace OssmMultiCluster.Mesh.Prerequisites;
 
-public sealed record PrerequisiteOptions
+internal sealed record PrerequisiteOptions
 {
     /// <summary>The flavour to check for; null: the one the cluster's CRDs show.</summary>
     public MeshFlavor? Flavor { get; init; }
 
     /// <summary>The control plane's namespace, where the install steps write.</summary>
-    public string Namespace { get; init; } = "istio-system";
+    public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>Create a throwaway LoadBalancer Service to see whether it gets an address.</summary>
     public bool ProbeLoadBalancer { get; init; }
@@ -19,16 +20,16 @@ public sealed record PrerequisiteOptions
 }
 
 /// <summary>One right an install or connect step uses: a verb on a resource, cluster-wide or in the control plane's namespace.</summary>
-public sealed record PermissionNeed(string Verb, string Group, string Resource, bool Namespaced, string Step)
+internal sealed record PermissionNeed(string Verb, string Group, string Resource, bool Namespaced, string Step)
 {
     public string Describe(string ns) => $"{Verb} {(Group.Length == 0 ? Resource : Resource + "." + Group)}{(Namespaced ? " in " + ns : " (cluster-wide)")}";
 }
 
 /// <summary>A CRD the flavour's install steps need, and the API version the module uses.</summary>
-public sealed record OperatorCrd(string Name, string Kind, string Version);
+internal sealed record OperatorCrd(string Name, string Kind, string Version);
 
 /// <summary>What the module's steps need of a cluster, per flavour: CRDs and rights.</summary>
-public static class Requirements
+internal static class Requirements
 {
     public const string SmcpCrd = "servicemeshcontrolplanes.maistra.io";
     public const string IstioCrd = "istios.sailoperator.io";

@@ -6,7 +6,7 @@ namespace OssmMultiCluster.Mesh.Resources;
 /// A custom resource as the module writes it: the usual envelope around a typed spec. Serialized by KubernetesClient's
 /// JSON and YAML serializers (camelCase, nulls left out), the same way for apply and for GitOps export.
 /// </summary>
-public sealed class CustomResource<TSpec>
+internal sealed class CustomResource<TSpec>
     where TSpec : class
 {
     public string ApiVersion { get; set; } = string.Empty;
@@ -19,19 +19,19 @@ public sealed class CustomResource<TSpec>
 }
 
 /// <summary>One network of a mesh and how to reach it (meshNetworks in the SMCP and in Istio's values).</summary>
-public sealed class MeshNetwork
+internal sealed class MeshNetwork
 {
     public List<MeshNetworkEndpoint> Endpoints { get; set; } = new();
 
     public List<MeshNetworkGateway> Gateways { get; set; } = new();
 }
 
-public sealed class MeshNetworkEndpoint
+internal sealed class MeshNetworkEndpoint
 {
     public string? FromRegistry { get; set; }
 }
 
-public sealed class MeshNetworkGateway
+internal sealed class MeshNetworkGateway
 {
     public string? Address { get; set; }
 

@@ -3,7 +3,7 @@ using k8s.Models;
 namespace OssmMultiCluster.Mesh.Resources;
 
 /// <summary>The spec of an OSSM 3 Istio resource (sailoperator.io/v1), the fields the module sets.</summary>
-public sealed class IstioSpec
+internal sealed class IstioSpec
 {
     public string? Version { get; set; }
     public string? Namespace { get; set; }
@@ -14,7 +14,7 @@ public sealed class IstioSpec
     public IstioValues? Values { get; set; }
 }
 
-public sealed class IstioValues
+internal sealed class IstioValues
 {
     public IstioGlobal? Global { get; set; }
     public IstioMeshConfig? MeshConfig { get; set; }
@@ -26,12 +26,12 @@ public sealed class IstioValues
     public IstioRemote? IstiodRemote { get; set; }
 }
 
-public sealed class IstioRemote
+internal sealed class IstioRemote
 {
     public string? InjectionPath { get; set; }
 }
 
-public sealed class IstioGlobal
+internal sealed class IstioGlobal
 {
     public string? MeshID { get; set; }
     public IstioMultiCluster? MultiCluster { get; set; }
@@ -47,12 +47,12 @@ public sealed class IstioGlobal
     public bool? ExternalIstiod { get; set; }
 }
 
-public sealed class IstioMultiCluster
+internal sealed class IstioMultiCluster
 {
     public string? ClusterName { get; set; }
 }
 
-public sealed class IstioMeshConfig
+internal sealed class IstioMeshConfig
 {
     public List<V1LabelSelector>? DiscoverySelectors { get; set; }
     public string? AccessLogFile { get; set; }
@@ -68,18 +68,18 @@ public sealed class IstioMeshConfig
 }
 
 /// <summary>The spec of an OSSM 3 IstioCNI resource (sailoperator.io/v1).</summary>
-public sealed class IstioCniSpec
+internal sealed class IstioCniSpec
 {
     public string? Version { get; set; }
     public string? Namespace { get; set; }
 }
 
-public sealed class IstioPilot
+internal sealed class IstioPilot
 {
     public Dictionary<string, string>? Env { get; set; }
 }
 
-public sealed class IstioProxyConfig
+internal sealed class IstioProxyConfig
 {
     public Dictionary<string, string>? ProxyMetadata { get; set; }
 }

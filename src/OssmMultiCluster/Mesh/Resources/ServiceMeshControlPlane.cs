@@ -3,7 +3,7 @@ using k8s.Models;
 namespace OssmMultiCluster.Mesh.Resources;
 
 /// <summary>The spec of an OSSM 2 ServiceMeshControlPlane (maistra.io/v2), the fields the module sets.</summary>
-public sealed class SmcpSpec
+internal sealed class SmcpSpec
 {
     public string? Version { get; set; }
     public SmcpAddons? Addons { get; set; }
@@ -18,24 +18,24 @@ public sealed class SmcpSpec
     public SmcpTracing? Tracing { get; set; }
 }
 
-public sealed class SmcpAddons
+internal sealed class SmcpAddons
 {
     public SmcpToggle? Kiali { get; set; }
 }
 
-public sealed class SmcpToggle
+internal sealed class SmcpToggle
 {
     public bool? Enabled { get; set; }
 }
 
-public sealed class SmcpCluster
+internal sealed class SmcpCluster
 {
     public string? Name { get; set; }
     public string? Network { get; set; }
     public SmcpMultiCluster? MultiCluster { get; set; }
 }
 
-public sealed class SmcpMultiCluster
+internal sealed class SmcpMultiCluster
 {
     public bool? Enabled { get; set; }
 
@@ -43,22 +43,22 @@ public sealed class SmcpMultiCluster
     public Dictionary<string, MeshNetwork>? MeshNetworks { get; set; }
 }
 
-public sealed class SmcpGeneral
+internal sealed class SmcpGeneral
 {
     public SmcpLogging? Logging { get; set; }
 }
 
-public sealed class SmcpLogging
+internal sealed class SmcpLogging
 {
     public Dictionary<string, string>? ComponentLevels { get; set; }
 }
 
-public sealed class SmcpMeshConfig
+internal sealed class SmcpMeshConfig
 {
     public List<V1LabelSelector>? DiscoverySelectors { get; set; }
 }
 
-public sealed class SmcpProxy
+internal sealed class SmcpProxy
 {
     public SmcpAccessLogging? AccessLogging { get; set; }
 
@@ -66,17 +66,17 @@ public sealed class SmcpProxy
     public SmcpComponentRuntime? Runtime { get; set; }
 }
 
-public sealed class SmcpAccessLogging
+internal sealed class SmcpAccessLogging
 {
     public SmcpAccessLogFile? File { get; set; }
 }
 
-public sealed class SmcpAccessLogFile
+internal sealed class SmcpAccessLogFile
 {
     public string? Name { get; set; }
 }
 
-public sealed class SmcpSecurity
+internal sealed class SmcpSecurity
 {
     public SmcpDataPlane? DataPlane { get; set; }
     public SmcpIdentity? Identity { get; set; }
@@ -85,7 +85,7 @@ public sealed class SmcpSecurity
 }
 
 /// <summary>spec.security.trust: the trust domain (Install-MeshControlPlane -TrustDomain).</summary>
-public sealed class SmcpTrust
+internal sealed class SmcpTrust
 {
     public string? Domain { get; set; }
 
@@ -93,43 +93,43 @@ public sealed class SmcpTrust
     public List<string>? AdditionalDomains { get; set; }
 }
 
-public sealed class SmcpDataPlane
+internal sealed class SmcpDataPlane
 {
     public bool? Mtls { get; set; }
 }
 
-public sealed class SmcpIdentity
+internal sealed class SmcpIdentity
 {
     public string? Type { get; set; }
 }
 
-public sealed class SmcpTechPreview
+internal sealed class SmcpTechPreview
 {
     public SmcpTechPreviewGlobal? Global { get; set; }
 }
 
-public sealed class SmcpTechPreviewGlobal
+internal sealed class SmcpTechPreviewGlobal
 {
     public string? MeshID { get; set; }
 }
 
-public sealed class SmcpTracing
+internal sealed class SmcpTracing
 {
     public string? Type { get; set; }
 }
 
 /// <summary>spec.runtime: per-component runtime settings; written only by Update-MeshCACertificate (istiod's environment).</summary>
-public sealed class SmcpRuntime
+internal sealed class SmcpRuntime
 {
     public Dictionary<string, SmcpComponentRuntime>? Components { get; set; }
 }
 
-public sealed class SmcpComponentRuntime
+internal sealed class SmcpComponentRuntime
 {
     public SmcpContainer? Container { get; set; }
 }
 
-public sealed class SmcpContainer
+internal sealed class SmcpContainer
 {
     public Dictionary<string, string>? Env { get; set; }
 }

@@ -9,7 +9,7 @@ namespace OssmMultiCluster.Mesh.Status;
 /// and what to run next. A cluster that does not trust a root another cluster signs with is an error: their workloads
 /// reject each other's certificates. No rotation under way, no check.
 /// </summary>
-public static class CARotationCheck
+internal static class CARotationCheck
 {
     public const string Name = "ca-rotation";
 

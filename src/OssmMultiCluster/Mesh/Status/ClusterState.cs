@@ -9,13 +9,13 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh.Status;
 
 /// <summary>A remote secret found on a cluster, and whether its kubeconfig still opens the source cluster.</summary>
-public sealed record RemoteSecretState(string Source, bool Works, string Detail, DateTime? ExpiresAt);
+internal sealed record RemoteSecretState(string Source, bool Works, string Detail, DateTime? ExpiresAt);
 
 /// <summary>
 /// What Get-MeshStatus reads from one cluster, gathered in one pass so the checks (per cluster and across clusters)
 /// work on a consistent picture. A cluster that cannot be read at all is reported, not thrown.
 /// </summary>
-public sealed class ClusterState
+internal sealed class ClusterState
 {
     public required MeshCluster Cluster { get; init; }
     public MeshException? Unreachable { get; init; }

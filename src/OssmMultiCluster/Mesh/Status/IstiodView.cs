@@ -8,7 +8,7 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh.Status;
 
 /// <summary>One entry of istiod's debug/clusterz: a remote cluster's ID, the secret it came from, and its sync state.</summary>
-public sealed record IstiodClusterEntry(string Id, string SecretName, string SyncStatus);
+internal sealed record IstiodClusterEntry(string Id, string SecretName, string SyncStatus);
 
 /// <summary>
 /// The mesh as each istiod sees it: its list of remote clusters (debug/clusterz, what 'istioctl remote-clusters'
@@ -22,7 +22,7 @@ public sealed record IstiodClusterEntry(string Id, string SecretName, string Syn
 /// is opened and nothing is installed. The exec goes through <see cref="PodExecTransport"/>, the module's one pod-exec
 /// seam, so the lab (which has no kubelet and no istiod) tests everything up to the exec with a named stand-in.
 /// </remarks>
-public static class IstiodView
+internal static class IstiodView
 {
     public const string IstiodLabel = "app=istiod";
     public const string IstiodContainer = "discovery";

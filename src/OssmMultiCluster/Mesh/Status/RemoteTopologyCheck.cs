@@ -10,7 +10,7 @@ namespace OssmMultiCluster.Mesh.Status;
 /// its east-west gateway, that gateway's current address is the remote's pilot address, and the primary holds a
 /// working remote secret for the remote.
 /// </summary>
-public static class RemoteTopologyCheck
+internal static class RemoteTopologyCheck
 {
     public const string Name = "primary";
 

@@ -14,7 +14,7 @@ namespace OssmMultiCluster.Mesh.Status;
 /// domain and mesh ID; every other network listed with its gateway's current address) are what no single-cluster
 /// view shows.
 /// </summary>
-public static class StatusChecker
+internal static class StatusChecker
 {
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(30);
     public static readonly TimeSpan TokenExpiryWarning = TimeSpan.FromDays(7);

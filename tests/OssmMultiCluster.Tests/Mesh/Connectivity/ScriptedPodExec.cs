@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Tests.Mesh.Connectivity;
 /// A stand-in for the pod exec boundary (the lab has no kubelet): answers each exec with the next scripted curl
 /// result and records the commands it was given.
 /// </summary>
-public sealed class ScriptedPodExec : IPodExec
+internal sealed class ScriptedPodExec : IPodExec
 {
     private readonly Queue<PodExecResult> _replies;
 

@@ -1,0 +1,8 @@
+namespace OssmMultiCluster.Model;
+
+/// <summary>The algorithm of a CA key.</summary>
+public enum MeshKeyAlgorithm
+{
+    RSA,
+    ECDSA,
+}
