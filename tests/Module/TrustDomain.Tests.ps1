@@ -161,6 +161,17 @@ Describe 'Connect-MeshCluster: trust-domain aliases on <Flavor> control planes' 
         Get-Alias north | Should -BeNullOrEmpty
         Connect-MeshCluster -Cluster $pair -Namespace $Ns -CreateServiceAccount @quiet | Where-Object Action -NE Unchanged | Should -BeNullOrEmpty
     }
+
+    It 'adds -TrustDomainAlias to every control plane, a re-run without it takes it out, and refuses a name that is no trust domain' {
+        $null = Connect-MeshCluster -Cluster $pair -Namespace $Ns -CreateServiceAccount -TrustDomainAlias old.example -ErrorVariable errors @quiet
+        $errors | Should -BeNullOrEmpty
+        Get-Alias $First | Should -Be (@("$Second.example", 'old.example') | Sort-Object)
+        Get-Alias $Second | Should -Be (@("$First.example", 'old.example') | Sort-Object)
+        $null = Connect-MeshCluster -Cluster $pair -Namespace $Ns -CreateServiceAccount @quiet
+        Get-Alias $First | Should -Be "$Second.example"
+        { Connect-MeshCluster -Cluster $pair -Namespace $Ns -TrustDomainAlias 'spiffe://Old' } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OssmMultiCluster.Commands.ConnectMeshClusterCommand'
+    }
 }
 
 Describe 'Connect-MeshCluster: one trust domain everywhere' {
