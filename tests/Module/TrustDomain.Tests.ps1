@@ -161,6 +161,26 @@ Describe 'Connect-MeshCluster: trust-domain aliases on <Flavor> control planes' 
         Get-Alias north | Should -BeNullOrEmpty
         Connect-MeshCluster -Cluster $pair -Namespace $Ns -CreateServiceAccount @quiet | Where-Object Action -NE Unchanged | Should -BeNullOrEmpty
     }
+
+    It 'adds -TrustDomainAlias to every control plane, a re-run without it takes it out, and refuses a name that is no trust domain' {
+        $null = Connect-MeshCluster -Cluster $pair -Namespace $Ns -CreateServiceAccount -TrustDomainAlias old.example -ErrorVariable errors @quiet
+        $errors | Should -BeNullOrEmpty
+        Get-Alias $First | Should -Be (@("$Second.example", 'old.example') | Sort-Object)
+        Get-Alias $Second | Should -Be (@("$First.example", 'old.example') | Sort-Object)
+        $null = Connect-MeshCluster -Cluster $pair -Namespace $Ns -CreateServiceAccount @quiet
+        Get-Alias $First | Should -Be "$Second.example"
+        { Connect-MeshCluster -Cluster $pair -Namespace $Ns -TrustDomainAlias 'spiffe://Old' } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OssmMultiCluster.Commands.ConnectMeshClusterCommand'
+    }
+
+    It 'has Remove-MeshCluster take north''s domain out of the others'' aliases as it takes north out of the mesh' {
+        $null = Connect-MeshCluster -Cluster $all -Namespace $Ns -CreateServiceAccount @quiet
+        Get-Alias $First | Should -Be (@("$Second.example", 'north.example') | Sort-Object)
+        $null = Remove-MeshCluster -Cluster $northCluster -From $pair -Namespace $Ns -Confirm:$false -ErrorVariable errors @quiet
+        $errors | Should -BeNullOrEmpty
+        Get-Alias $First | Should -Be "$Second.example"
+        Get-Alias $Second | Should -Be "$First.example"
+    }
 }
 
 Describe 'Connect-MeshCluster: one trust domain everywhere' {

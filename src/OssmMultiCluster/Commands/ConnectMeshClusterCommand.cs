@@ -67,6 +67,13 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string GatewayName { get; set; } = "istio-eastwestgateway";
 
+    /// <summary>More trust domains every control plane accepts, besides the other clusters' (e.g. one being migrated from).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [ValidatePattern(MeshNames.TrustDomainPattern)]
+    [ValidateLength(1, 255)]
+    public string[] TrustDomainAlias { get; set; } = Array.Empty<string>();
+
     /// <summary>How long to wait for each gateway's address, and for each cluster's token controller to issue a reader token.</summary>
     [Parameter]
     [ValidateTimeout]
@@ -214,7 +221,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     /// <summary>The change to <paramref name="target"/>'s trust-domain aliases; null (and said why) when another cluster's domain is unknown.</summary>
     private AliasChange? AliasChangeFor(MeshCluster target, Dictionary<MeshCluster, ControlPlaneTrust?> trusts, bool exporting)
     {
-        var (change, unknown) = TrustDomainAliases.ForConnect(target, _clusters, trusts);
+        var (change, unknown) = TrustDomainAliases.ForConnect(target, _clusters, trusts, TrustDomainAlias);
         if (unknown.Count == 0)
         {
             return change;

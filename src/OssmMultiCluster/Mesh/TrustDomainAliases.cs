@@ -14,7 +14,7 @@ internal sealed record ControlPlaneTrust(ControlPlaneRef ControlPlane, string Tr
 /// Trust-domain aliases across a mesh: a workload whose SPIFFE identity is in another cluster's trust domain is accepted
 /// by istiod only when that domain is its own or one of its aliases (OSSM 2.6: spec.security.trust.additionalDomains;
 /// OSSM 3: meshConfig.trustDomainAliases). Connect-MeshCluster lists, on every control plane, the other clusters' trust
-/// domains; Disconnect-MeshCluster takes the leaving cluster's out. Both flavours keep the aliases in one atomic list,
+/// domains (and -TrustDomainAlias); Disconnect-MeshCluster takes the leaving cluster's out. Both flavours keep the aliases in one atomic list,
 /// so exactly one field manager writes it, this one: Install-MeshControlPlane's re-runs and Connect's mesh networks
 /// never take it, and it never takes theirs. Clusters that all share a trust domain get no aliases and no change.
 /// </summary>
@@ -96,13 +96,13 @@ internal static class TrustDomainAliases
 
     /// <summary>
     /// What connecting <paramref name="target"/> with <paramref name="clusters"/> does to its aliases: the others' trust
-    /// domains, when it has any to list; an empty list when it lists none now but this manager wrote some before (a cluster
-    /// that moved to the others' domain); otherwise nothing, so clusters sharing one trust domain are left exactly as
-    /// they are. Unknown: the other clusters whose trust domain was not read; then nothing is changed, since a list
+    /// domains and <paramref name="extra"/> (Connect-MeshCluster -TrustDomainAlias, e.g. a domain being migrated from),
+    /// when it has any to list; an empty list when it lists none now but this manager wrote some before (a cluster that
+    /// moved to the others' domain); otherwise nothing, so clusters sharing one trust domain are left exactly as they are. Unknown: the other clusters whose trust domain was not read; then nothing is changed, since a list
     /// without them would cut their workloads off.
     /// </summary>
     public static (AliasChange? Change, IReadOnlyList<string> Unknown) ForConnect(MeshCluster target, IReadOnlyList<MeshCluster> clusters,
-        IReadOnlyDictionary<MeshCluster, ControlPlaneTrust?> trusts)
+        IReadOnlyDictionary<MeshCluster, ControlPlaneTrust?> trusts, IReadOnlyList<string>? extra = null)
     {
         if (!trusts.TryGetValue(target, out var own) || own is null)
         {
@@ -116,7 +116,7 @@ internal static class TrustDomainAliases
             return (null, unknown);
         }
 
-        var aliases = For(own.TrustDomain, others.Select(c => trusts[c]!.TrustDomain));
+        var aliases = For(own.TrustDomain, others.Select(c => trusts[c]!.TrustDomain).Concat(extra ?? Array.Empty<string>()));
         return (aliases.Count > 0 || (own.Owned && own.Aliases.Count > 0) ? new AliasChange(own.ControlPlane, aliases) : null, unknown);
     }
 

@@ -73,6 +73,16 @@ public sealed class TrustDomainAliasesTests
     }
 
     [Fact]
+    public void Extra_aliases_go_to_every_cluster_even_when_all_share_one_domain_but_never_the_own_domain()
+    {
+        var trusts = All.ToDictionary(c => c, c => (ControlPlaneTrust?)Trust(c, c == North ? "north.example" : "cluster.local"));
+        var extra = new[] { "old.example", "cluster.local" };
+        Assert.Equal(new[] { "north.example", "old.example" }, TrustDomainAliases.ForConnect(West, All, trusts, extra).Change!.Aliases);
+        Assert.Equal(new[] { "cluster.local", "old.example" }, TrustDomainAliases.ForConnect(North, All, trusts, extra).Change!.Aliases);
+        Assert.Equal(new[] { "old.example" }, TrustDomainAliases.ForConnect(West, new[] { West, East }, trusts, extra).Change!.Aliases);
+    }
+
+    [Fact]
     public void An_unknown_domain_changes_nothing_and_is_named()
     {
         var trusts = new Dictionary<MeshCluster, ControlPlaneTrust?> { [West] = Trust(West, "west.example"), [East] = null };

@@ -89,7 +89,7 @@ internal static class Requirements
         {
             needs.Add(new("list", "sailoperator.io", "istios", false, "Install-MeshControlPlane"));
             needs.Add(new("get", "sailoperator.io", "istios", false, "Install-MeshControlPlane"));
-            needs.Add(new("patch", "sailoperator.io", "istios", false, "Install-MeshControlPlane, Connect-MeshCluster -MeshNetworks"));
+            needs.Add(new("patch", "sailoperator.io", "istios", false, "Install-MeshControlPlane, Connect-MeshCluster (-MeshNetworks, trust-domain aliases)"));
             needs.Add(new("get", "sailoperator.io", "istiocnis", false, "Install-MeshControlPlane"));
             needs.Add(new("patch", "sailoperator.io", "istiocnis", false, "Install-MeshControlPlane"));
             needs.Add(new("get", "security.istio.io", "peerauthentications", true, "Install-MeshControlPlane"));
