@@ -220,13 +220,15 @@ Describe 'Primary-remote' {
         $script:remote = $clusters[1]
     }
 
-    It 'is refused on OSSM 2.6, whose control plane has no remote' -Skip:($flavor -ne 'Ossm2') {
+    It 'is refused on OSSM 2.6, whose control plane has no remote' {
+        if ($flavor -ne 'Ossm2') { Set-ItResult -Skipped -Because 'the clusters run OSSM 3'; return }
         $out = @($remote | Install-MeshControlPlane -MeshId acceptance-mesh -Flavor Ossm2 -Remote -Primary $primary -ErrorVariable errors -ErrorAction SilentlyContinue)
         $out | Should -BeNullOrEmpty
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'RemoteTopologyNotSupported,OssmMultiCluster.Commands.InstallMeshControlPlaneCommand'
     }
 
-    It 'builds a primary and its remote on OSSM 3, connected by one remote secret, healthy, then takes them apart' -Skip:($flavor -ne 'Ossm3') {
+    It 'builds a primary and its remote on OSSM 3, connected by one remote secret, healthy, then takes them apart' {
+        if ($flavor -ne 'Ossm3') { Set-ItResult -Skipped -Because 'primary-remote needs OSSM 3 (the OSSM 2.6 refusal is the test above)'; return }
         $root = New-MeshRootCA
         $null = $primary, $remote | New-MeshIntermediateCA -RootCA $root | Install-MeshCACertificate
         $null = $primary | Install-MeshControlPlane -MeshId acceptance-mesh -Flavor Ossm3 -ExternalIstiod
