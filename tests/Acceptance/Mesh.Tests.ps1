@@ -213,3 +213,38 @@ Describe 'Teardown' {
         $againErrors | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Primary-remote' {
+    BeforeAll {
+        $script:primary = $clusters[0]
+        $script:remote = $clusters[1]
+    }
+
+    It 'is refused on OSSM 2.6, whose control plane has no remote' {
+        if ($flavor -ne 'Ossm2') { Set-ItResult -Skipped -Because 'the clusters run OSSM 3'; return }
+        $out = @($remote | Install-MeshControlPlane -MeshId acceptance-mesh -Flavor Ossm2 -Remote -Primary $primary -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $out | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'RemoteTopologyNotSupported,OssmMultiCluster.Commands.InstallMeshControlPlaneCommand'
+    }
+
+    It 'builds a primary and its remote on OSSM 3, connected by one remote secret, healthy, then takes them apart' {
+        if ($flavor -ne 'Ossm3') { Set-ItResult -Skipped -Because 'primary-remote needs OSSM 3 (the OSSM 2.6 refusal is the test above)'; return }
+        $root = New-MeshRootCA
+        $null = $primary, $remote | New-MeshIntermediateCA -RootCA $root | Install-MeshCACertificate
+        $null = $primary | Install-MeshControlPlane -MeshId acceptance-mesh -Flavor Ossm3 -ExternalIstiod
+        $null = $primary | Install-MeshEastWestGateway -Flavor Ossm3 -ExposeIstiod -Wait -Timeout (New-TimeSpan -Minutes 10)
+        $remote | Install-MeshControlPlane -MeshId acceptance-mesh -Remote -Primary $primary -Timeout (New-TimeSpan -Minutes 10) |
+            Where-Object Kind -EQ Istio | ForEach-Object Action | Should -Be 'Created'
+        $null = $remote | Install-MeshEastWestGateway -Flavor Ossm3 -Wait -Timeout (New-TimeSpan -Minutes 10)
+        $null = Connect-MeshCluster -Cluster $primary, $remote -CreateServiceAccount -MeshNetworks -WarningAction SilentlyContinue
+        Invoke-ClusterKubectl 0 -n istio-system get secret -l istio/multiCluster=true -o name | Should -Be "secret/istio-remote-secret-$($remote.Name)"
+        Invoke-ClusterKubectl 1 -n istio-system get secret -l istio/multiCluster=true -o name | Should -BeNullOrEmpty
+        $checks = $primary, $remote | Get-MeshStatus | Where-Object { $_ -is [OssmMultiCluster.Model.MeshStatusCheck] }
+        $checks | Where-Object Status -NE OK | ForEach-Object { "$($_.Cluster) $($_.Check): $($_.Detail)" } | Should -BeNullOrEmpty
+        ($checks | Where-Object Check -EQ primary).Cluster | Should -Be $remote.Name
+
+        $null = $remote | Remove-MeshCluster -From $primary -Flavor Ossm3 -Confirm:$false
+        $null = $primary | Remove-MeshCluster -Flavor Ossm3 -Confirm:$false
+        foreach ($i in 0, 1) { Invoke-ClusterKubectl $i get istios -o name | Should -BeNullOrEmpty }
+    }
+}

@@ -166,6 +166,16 @@ Describe 'Connect-MeshCluster on a primary and its remote' {
     }
 }
 
+Describe 'Update-MeshRemoteSecret on a primary and its remote' {
+    It 'rotates the remote''s secret on the primary and writes none on the remote' {
+        $out = Update-MeshRemoteSecret -Cluster $primary, $remote -Namespace $ns -NoRestart -WarningAction SilentlyContinue
+        $out | Where-Object { $_.Kind -eq 'Secret' -and $_.Name -like 'istio-remote-secret-*' } | Format-Result |
+            Should -Be 'sailwest|Secret|istio-remote-secret-saileast|Configured'
+        Get-RemoteSecretName sailwest | Should -Be 'istio-remote-secret-saileast'
+        Get-RemoteSecretName saileast | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Get-MeshStatus on a primary and its remote' {
     It 'checks the remote''s chain to its primary instead of an istiod of its own' {
         $rootCA = New-MeshRootCA -KeySize 2048 -PregenerateKeys 0

@@ -21,7 +21,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
     [ArgumentCompleter(typeof(MeshClusterCompleter))]
     public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
 
-    /// <summary>The clusters whose tokens to rotate (by name); default all.</summary>
+    /// <summary>The clusters whose tokens to rotate (by name); default all that another cluster reads (not a primary whose only peers are its remotes).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ClusterNameCompleter))]
@@ -64,7 +64,22 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
             ThrowMeshError(error);
         }
 
-        var sources = _clusters.Where(c => Source is null || Source.Contains(c.Name))
+        // Primary-remote: a remote reads no cluster, so without -Source only the secrets some other cluster reads are rotated.
+        var remotes = new HashSet<MeshCluster>();
+        if (Source is null)
+        {
+            ForEachCluster("Finding remotes", _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, bool)>>)(async ct =>
+                (c, await RemoteControlPlane.IsRemoteClusterAsync(c, Namespace, ct).ConfigureAwait(false))))).ToList(),
+                found =>
+                {
+                    if (found.Item2)
+                    {
+                        remotes.Add(found.Item1);
+                    }
+                });
+        }
+
+        var sources = _clusters.Where(c => Source is null ? _clusters.Any(t => t != c && !remotes.Contains(t)) : Source.Contains(c.Name))
             .Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a new reader token, update its remote secret in the other clusters{(NoRestart ? string.Empty : ", restart their istiod")}, revoke the old token"))
             .ToList();
         if (sources.Count == 0)

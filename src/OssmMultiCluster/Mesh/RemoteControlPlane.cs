@@ -187,6 +187,19 @@ internal static class RemoteControlPlane
         return found.OfType<string>().ToList();
     }
 
+    /// <summary>Whether <paramref name="cluster"/>'s control plane for <paramref name="ns"/> is a remote; no control plane: not one.</summary>
+    public static async Task<bool> IsRemoteClusterAsync(MeshCluster cluster, string ns, CancellationToken cancellation)
+    {
+        try
+        {
+            return (await MeshNetworks.LocateAsync(cluster, ns, cancellation).ConfigureAwait(false)).IsRemote;
+        }
+        catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether a control-plane resource (an Istio as read) has the remote profile.</summary>
     public static bool IsRemote(JsonElement controlPlane) =>
         Read(controlPlane, "spec", "profile") is { ValueKind: JsonValueKind.String } profile && profile.GetString() == Profile;

@@ -23,6 +23,12 @@ internal static class TokenRotation
     {
         var applier = new ResourceApplier(target);
         var results = new List<MeshResourceResult>();
+        if (await RemoteControlPlane.IsRemoteClusterAsync(target, ns, cancellation).ConfigureAwait(false))
+        {
+            // A remote reads no cluster (primary-remote): it gets no remote secrets, rotated or not.
+            return InstallOutcome.Of(results);
+        }
+
         foreach (var secret in rotated.Where(s => s.SourceCluster != target.Name))
         {
             results.Add(await applier.ApplyAsync(new KubeObject(KubeKind.Secret, ns, secret.Name, secret.Secret), force: false, cancellation).ConfigureAwait(false));
