@@ -166,6 +166,20 @@ Describe 'Connect-MeshCluster on a primary and its remote' {
     }
 }
 
+Describe 'Trust domains of a primary and its remote' {
+    It 'lists no trust-domain alias on either: the remote''s workloads carry the primary''s domain' {
+        $null = $primary | Install-MeshControlPlane @cp -Flavor Ossm3 -Name pr-primary -ExternalIstiod -TrustDomain pr.example
+        try {
+            $out = Connect-MeshCluster -Cluster $primary, $remote -Namespace $ns -CreateServiceAccount -MeshNetworks -WarningAction SilentlyContinue -ErrorVariable errs
+            $errs | Should -BeNullOrEmpty
+            $out | Where-Object Cluster -eq saileast | Should -BeNullOrEmpty
+            (Get-LabObject $lab sailwest @('istios.sailoperator.io', 'pr-primary')).spec.values.meshConfig.trustDomainAliases | Should -BeNullOrEmpty
+            (Get-LabObject $lab saileast @('istios.sailoperator.io', 'pr-remote')).spec.values.meshConfig.trustDomainAliases | Should -BeNullOrEmpty
+        }
+        finally { $null = $primary | Install-MeshControlPlane @cp -Flavor Ossm3 -Name pr-primary -ExternalIstiod }
+    }
+}
+
 Describe 'Update-MeshRemoteSecret on a primary and its remote' {
     It 'rotates the remote''s secret on the primary and writes none on the remote' {
         $out = Update-MeshRemoteSecret -Cluster $primary, $remote -Namespace $ns -NoRestart -WarningAction SilentlyContinue

@@ -186,7 +186,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             : new Dictionary<MeshCluster, MeshGatewayAddress>();
 
         // Every cluster's trust domain, the clusters not connected here (-WhatIf, -Confirm) included: the aliases list them all.
-        var trusts = Collect("Reading trust domains", _clusters, (c, ct) => TrustDomainAliases.ReadAsync(c, Namespace, ct));
+        // A remote has no istiod: its workloads carry its primary's trust domain, so it neither has aliases nor is one.
+        var domainHolders = _clusters.Where(c => !(controlPlanes.TryGetValue(c, out var cp) && cp?.IsRemote == true)).ToList();
+        var trusts = Collect("Reading trust domains", domainHolders, (c, ct) => TrustDomainAliases.ReadAsync(c, Namespace, ct));
 
         var plans = new List<ClusterPlan>();
         foreach (var target in targets.Where(controlPlanes.ContainsKey))
@@ -209,7 +211,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
                 objects = own.SourceObjects.Concat(objects).ToList();
             }
 
-            var aliases = AliasChangeFor(target, trusts, exporting);
+            var aliases = controlPlane?.IsRemote == true ? null : AliasChangeFor(target, domainHolders, trusts, exporting);
             var planned = aliases is null ? objects : objects.Append(TrustDomainAliases.Object(aliases.ControlPlane, aliases.Aliases)).ToList();
             plans.Add(new ClusterPlan(target, planned, $"Connect cluster {target.Name}",
                 ct => TrustDomainAliases.WithAliasesAsync(target, MeshConnector.ConnectAsync(target, objects, Force, ct), aliases, Force, ct)));
@@ -219,9 +221,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     }
 
     /// <summary>The change to <paramref name="target"/>'s trust-domain aliases; null (and said why) when another cluster's domain is unknown.</summary>
-    private AliasChange? AliasChangeFor(MeshCluster target, Dictionary<MeshCluster, ControlPlaneTrust?> trusts, bool exporting)
+    private AliasChange? AliasChangeFor(MeshCluster target, IReadOnlyList<MeshCluster> domainHolders, Dictionary<MeshCluster, ControlPlaneTrust?> trusts, bool exporting)
     {
-        var (change, unknown) = TrustDomainAliases.ForConnect(target, _clusters, trusts, TrustDomainAlias);
+        var (change, unknown) = TrustDomainAliases.ForConnect(target, domainHolders, trusts, TrustDomainAlias);
         if (unknown.Count == 0)
         {
             return change;
