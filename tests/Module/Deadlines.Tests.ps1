@@ -148,6 +148,42 @@ Describe 'Waits with -Timeout' {
         $id = "ParameterArgumentValidationError,OssmMultiCluster.Commands.$($Command -replace '-', '')Command"
         { & $Command -Cluster $c -Timeout 0 } | Should -Throw -ErrorId $id
     }
+
+    It 'reads the gateway''s Service once, then watches it until the load balancer writes the address (no polling)' {
+        $c = Get-MeshCluster -Kubeconfig $west
+        $null = $c | Install-MeshEastWestGateway -Namespace gw-watch -LoadBalancerAnnotation @{ 'ossm-lab/ingress' = 'none' }
+        $psd1 = Get-ModuleManifestPath
+        $job = Start-ThreadJob { Import-Module $using:psd1; Get-MeshCluster -Kubeconfig $using:west | Wait-MeshGateway -Namespace gw-watch -Timeout 00:05:00 -Verbose }
+        try {
+            # The load balancer is let to give an address only once the wait is watching (looked for at most 120 times).
+            $watching = $false
+            for ($i = 0; $i -lt 120 -and -not $watching -and $job.State -eq 'Running'; $i++) {
+                $watching = [bool]($job.ChildJobs[0].Verbose | Where-Object Message -Match '^west: GET \S+/services\?\S*watch=true')
+                if (-not $watching) { Start-Sleep -Milliseconds 500 }
+            }
+            $watching | Should -BeTrue -Because 'the wait watches the Service'
+            $null = Invoke-LabKubectl $lab west -n gw-watch annotate service istio-eastwestgateway ossm-lab/ingress=ip --overwrite
+            $out = $job | Wait-Job -Timeout 120 | Receive-Job
+            $log = @($job.ChildJobs[0].Verbose.Message)
+        }
+        finally { $job | Remove-Job -Force }
+        $out.Address | Should -MatchExactly '^127\.100\.0\.\d+$'
+        # A read, one watch that ends when the address is written, and the read that returns it.
+        @($log -match '^west: GET /api/v1/namespaces/gw-watch/services/istio-eastwestgateway -> 200') | Should -HaveCount 2
+        @($log -match '^west: GET \S+/services\?\S*watch=true') | Should -HaveCount 1
+    }
+
+    It 'ends a watch that sees no address at -Timeout: GatewayAddressTimeout' {
+        $c = Get-MeshCluster -Kubeconfig $west
+        $null = $c | Install-MeshEastWestGateway -Namespace gw-watch-never -LoadBalancerAnnotation @{ 'ossm-lab/ingress' = 'none' }
+        $log = @($c | Wait-MeshGateway -Namespace gw-watch-never -Timeout 00:00:02 -Verbose -ErrorVariable errors -ErrorAction SilentlyContinue 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'GatewayAddressTimeout,OssmMultiCluster.Commands.WaitMeshGatewayCommand'
+        @($log -match '^west: GET \S+/services\?\S*watch=true').Count | Should -BeGreaterOrEqual 1
+        # Polling every half second would have read it at least four times in 2 s.
+        @($log -match '^west: GET /api/v1/namespaces/gw-watch-never/services/istio-eastwestgateway -> 200').Count | Should -BeLessThan 4
+    }
 }
 
 Describe 'Get-MeshStatus and remote secrets' {
