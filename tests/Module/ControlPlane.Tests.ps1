@@ -222,7 +222,7 @@ Describe 'Requests a pipeline of Install cmdlets sends (its -Verbose call log)' 
     It 'asks each cluster which APIs it serves once for the whole pipeline, and reads no object twice within a cmdlet' {
         $clusters = Get-MeshCluster -Kubeconfig $west, $east
         $cas = $clusters | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048 -PregenerateKeys 0) -KeySize 2048
-        $log = [Collections.Generic.List[string]]::new()
+        $log = @()
         $steps = { $cas | Install-MeshCACertificate -Cluster $clusters -Namespace cp-requests -Verbose },
         { $clusters | Install-MeshControlPlane -MeshId requests-mesh -Namespace cp-requests -Verbose },
         { $clusters | Install-MeshEastWestGateway -Namespace cp-requests -Replicas 2 -Verbose }
@@ -233,7 +233,7 @@ Describe 'Requests a pipeline of Install cmdlets sends (its -Verbose call log)' 
             $requests | Should -Not -BeNullOrEmpty
             $reads = $requests | Where-Object { $_ -match '^\S+ GET ' } | ForEach-Object { $_ -replace ' -> .*$', '' }
             $reads | Group-Object | Where-Object Count -GT 1 | ForEach-Object Name | Should -BeNullOrEmpty -Because "$step reads each object once"
-            $log.AddRange($requests)
+            $log += $requests
         }
         foreach ($c in 'west', 'east') {
             @($log | Where-Object { $_ -match "^${c}: GET /apis/? ->" }) | Should -HaveCount 1 -Because "$c's discovery is asked once, by the first cmdlet that needs it"

@@ -41,10 +41,14 @@ public static class GatewayAddresses
             }
 
             var watched = Stopwatch.StartNew();
-            var outcome = watchable && service.Spec.Type != "NodePort"
+            var (outcome, changed) = watchable && service.Spec.Type != "NodePort"
                 ? await WatchForAddressAsync(cluster, service, left, cancellation).ConfigureAwait(false)
-                : WatchOutcome.Refused;
+                : (WatchOutcome.Refused, null);
             watchable &= outcome != WatchOutcome.Refused;
+            if (changed is not null && LoadBalancerAddress(cluster, changed) is { } watchedAddress)
+            {
+                return watchedAddress;
+            }
 
             // Polling, or a watch that ended without news at once (a proxy cutting streams): no more than a read per interval.
             var pause = PollInterval - watched.Elapsed;
@@ -59,7 +63,7 @@ public static class GatewayAddresses
 
     private enum WatchOutcome
     {
-        /// <summary>The Service got an address or was deleted: read it again now.</summary>
+        /// <summary>The Service got an address (the event carries it) or was deleted (read it again now).</summary>
         Changed,
 
         /// <summary>The watch ended without news (its time ran out, or the server closed it).</summary>
@@ -73,7 +77,7 @@ public static class GatewayAddresses
     /// Watches the Service from the version read until it changes in a way that may give it an address, is deleted, or
     /// <paramref name="left"/> runs out; the caller then reads it again.
     /// </summary>
-    private static async Task<WatchOutcome> WatchForAddressAsync(MeshCluster cluster, V1Service service, TimeSpan left, CancellationToken cancellation)
+    private static async Task<(WatchOutcome outcome, V1Service? changed)> WatchForAddressAsync(MeshCluster cluster, V1Service service, TimeSpan left, CancellationToken cancellation)
     {
         using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         expiry.CancelAfter(left);
@@ -84,23 +88,28 @@ public static class GatewayAddresses
                 timeoutSeconds: (int)Math.Ceiling(left.TotalSeconds), cancellationToken: expiry.Token);
             await foreach (var (type, changed) in events.ConfigureAwait(false))
             {
-                if (type is WatchEventType.Deleted || (type is WatchEventType.Modified or WatchEventType.Added && IngressOf(changed) is not null))
+                if (type is WatchEventType.Deleted)
                 {
-                    return WatchOutcome.Changed;
+                    return (WatchOutcome.Changed, null);
+                }
+
+                if (type is WatchEventType.Modified or WatchEventType.Added && IngressOf(changed) is not null)
+                {
+                    return (WatchOutcome.Changed, changed);
                 }
             }
 
-            return WatchOutcome.Ended;
+            return (WatchOutcome.Ended, null);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
             // -Timeout ran out while watching: the caller's read decides.
-            return WatchOutcome.Ended;
+            return (WatchOutcome.Ended, null);
         }
         catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
         {
             ApiLog.Write($"{cluster.Name}: watching service {service.Metadata.NamespaceProperty}/{service.Metadata.Name} failed ({ex.Message.Split('\n')[0]}); reading it every {PollInterval.TotalMilliseconds:0} ms instead");
-            return WatchOutcome.Refused;
+            return (WatchOutcome.Refused, null);
         }
     }
 
@@ -126,15 +135,22 @@ public static class GatewayAddresses
                 : new MeshGatewayAddress(cluster.Name, cluster.Network, ns, name, address, nodePort, MeshGatewayAddressType.NodeIP));
         }
 
+        return (service, LoadBalancerAddress(cluster, service));
+    }
+
+    /// <summary>A LoadBalancer Service's address, from its status; null while it has none.</summary>
+    private static MeshGatewayAddress? LoadBalancerAddress(MeshCluster cluster, V1Service service)
+    {
         if (IngressOf(service) is not { } ingress)
         {
-            return (service, null);
+            return null;
         }
 
-        var port = tls?.Port ?? EastWestGateway.TlsPort;
-        return (service, string.IsNullOrEmpty(ingress.Ip)
+        var (ns, name) = (service.Metadata.NamespaceProperty, service.Metadata.Name);
+        var port = service.Spec.Ports?.FirstOrDefault(p => p.Port == EastWestGateway.TlsPort)?.Port ?? EastWestGateway.TlsPort;
+        return string.IsNullOrEmpty(ingress.Ip)
             ? new MeshGatewayAddress(cluster.Name, cluster.Network, ns, name, ingress.Hostname, port, MeshGatewayAddressType.Hostname)
-            : new MeshGatewayAddress(cluster.Name, cluster.Network, ns, name, ingress.Ip, port, MeshGatewayAddressType.IP));
+            : new MeshGatewayAddress(cluster.Name, cluster.Network, ns, name, ingress.Ip, port, MeshGatewayAddressType.IP);
     }
 
     private static V1LoadBalancerIngress? IngressOf(V1Service? service) =>
