@@ -27,11 +27,12 @@ public sealed class ResourceApplier
         _fieldManager = fieldManager;
     }
 
-    public async Task<MeshResourceResult> ApplyAsync(KubeObject obj, bool force, CancellationToken cancellation)
-    {
-        var before = await Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), "applying " + obj.Describe(), cancellation).ConfigureAwait(false);
-        return await ApplyAsync(obj, before, force, cancellation).ConfigureAwait(false);
-    }
+    public async Task<MeshResourceResult> ApplyAsync(KubeObject obj, bool force, CancellationToken cancellation) =>
+        await ApplyAsync(obj, await ReadBeforeApplyAsync(obj, cancellation).ConfigureAwait(false), force, cancellation).ConfigureAwait(false);
+
+    /// <summary>The object as the cluster has it now (null: it does not exist), for <see cref="ApplyAsync(KubeObject, object?, bool, CancellationToken)"/>.</summary>
+    public Task<object?> ReadBeforeApplyAsync(KubeObject obj, CancellationToken cancellation) =>
+        Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), "applying " + obj.Describe(), cancellation);
 
     /// <summary>
     /// Applies an object the caller has just read (<paramref name="before"/>, null: it does not exist), so the cluster
