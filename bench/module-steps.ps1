@@ -15,7 +15,9 @@ param(
     [Parameter(Mandatory)] [string[]] $Network,
     [string[]] $DirectKubeconfig,
     [string] $CACertsFrom,
-    [string] $MeshId = 'bookinfo-mesh'
+    [string] $MeshId = 'bookinfo-mesh',
+    # Another build of the module (a before/after comparison, bench/first-call.ps1); default: this tree's out/.
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/OssmMultiCluster/OssmMultiCluster.psd1')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -24,23 +26,29 @@ $ProgressPreference = 'SilentlyContinue'
 $Kubeconfig = @($Kubeconfig -split ','); $Name = @($Name -split ','); $Network = @($Network -split ',')
 $DirectKubeconfig = if ($DirectKubeconfig) { @($DirectKubeconfig -split ',') } else { $Kubeconfig }
 $watch = [Diagnostics.Stopwatch]::StartNew()
-Import-Module (Join-Path $PSScriptRoot '../out/OssmMultiCluster/OssmMultiCluster.psd1')
+Import-Module $ModulePath
 $import = $watch.Elapsed.TotalSeconds
 
 $requests = @{}
+$stepRequests = [ordered]@{}
 $steps = [ordered]@{}
 function Measure-Step([string] $Step, [scriptblock] $Work) {
     <# Runs a step with -Verbose on, counting the API calls it logs per cluster; returns its output. #>
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $output = & $Work 4>&1
     $steps[$Step] = $watch.Elapsed.TotalSeconds
+    $counts = [ordered]@{}
     foreach ($item in $output) {
         if ($item -is [System.Management.Automation.VerboseRecord]) {
             # One line per request sent: '<cluster>: <METHOD> <path> -> <status> ...' or '... failed: ...'.
-            if ($item.Message -match '^([a-z0-9-]+): (GET|POST|PUT|PATCH|DELETE) \S+ (->|failed)') { $requests[$Matches[1]] = 1 + [int]$requests[$Matches[1]] }
+            if ($item.Message -match '^([a-z0-9-]+): (GET|POST|PUT|PATCH|DELETE) \S+ (->|failed)') {
+                $requests[$Matches[1]] = 1 + [int]$requests[$Matches[1]]
+                $counts[$Matches[1]] = 1 + [int]$counts[$Matches[1]]
+            }
         }
         else { $item }
     }
+    if ($counts.Count) { $stepRequests[$Step] = $counts }
 }
 
 if ($CACertsFrom) {
@@ -65,4 +73,4 @@ $null = Measure-Step 'address Wait-MeshGateway' { $mesh | Wait-MeshGateway -Verb
 # The lab's API servers are on loopback: Connect-MeshCluster warns that other clusters could not reach them.
 $null = Measure-Step '9-14 Connect-MeshCluster' { Connect-MeshCluster -Cluster $mesh -WarningAction SilentlyContinue -Verbose }
 
-[pscustomobject]@{ Import = $import; Steps = $steps; Requests = $requests } | ConvertTo-Json -Compress -Depth 4
+[pscustomobject]@{ Import = $import; Steps = $steps; Requests = $requests; StepRequests = $stepRequests } | ConvertTo-Json -Compress -Depth 4

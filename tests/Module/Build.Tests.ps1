@@ -106,3 +106,33 @@ Describe 'build.ps1 -Task Demo' {
         Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'ossm-lab-demo-*' | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The module folder''s assemblies (ReadyToRun)' {
+    It 'carry linux-x64 ReadyToRun code for <Name> beside its IL, in the assembly itself (no composite image)' -ForEach @(
+        @{ Name = 'OssmMultiCluster' }, @{ Name = 'KubernetesClient' }, @{ Name = 'YamlDotNet' }, @{ Name = 'Fractions' }
+    ) -Skip:([Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier -ne 'linux-x64') {
+        $bin = Join-Path (Split-Path (Get-ModuleManifestPath)) 'bin'
+        Get-ChildItem $bin -Filter '*.r2r.dll' | Should -BeNullOrEmpty -Because 'a composite image would hold the code apart from the assemblies'
+        $stream = [IO.File]::OpenRead((Join-Path $bin "$Name.dll"))
+        try {
+            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+            $native = $pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory
+            $native.Size | Should -BeGreaterThan 0 -Because 'ReadyToRun code is described by the managed native header'
+            $offset = 0
+            $pe.PEHeaders.TryGetDirectoryOffset($native, [ref] $offset) | Should -BeTrue
+            $stream.Position = $offset
+            # 'RTR': the assembly's own ReadyToRun header.
+            [IO.BinaryReader]::new($stream).ReadUInt32() | Should -Be 0x00525452
+            # Its IL is all still there: what any other OS, CPU or runtime runs.
+            $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+            $body = 0
+            foreach ($method in $metadata.MethodDefinitions) {
+                $body = $metadata.GetMethodDefinition($method).RelativeVirtualAddress
+                if ($body) { break }
+            }
+            $body | Should -Not -Be 0
+            [System.Reflection.Metadata.PEReaderExtensions]::GetMethodBody($pe, $body).GetILBytes().Length | Should -BeGreaterThan 0
+        }
+        finally { $stream.Dispose() }
+    }
+}

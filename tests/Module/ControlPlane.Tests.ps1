@@ -217,3 +217,27 @@ Describe 'GitOps export (-OutputPath)' {
         }
     }
 }
+
+Describe 'Requests a pipeline of Install cmdlets sends (its -Verbose call log)' {
+    It 'asks each cluster which APIs it serves once for the whole pipeline, and reads no object twice within a cmdlet' {
+        $clusters = Get-MeshCluster -Kubeconfig $west, $east
+        $cas = $clusters | New-MeshIntermediateCA -RootCA (New-MeshRootCA -KeySize 2048 -PregenerateKeys 0) -KeySize 2048
+        $log = @()
+        $steps = { $cas | Install-MeshCACertificate -Cluster $clusters -Namespace cp-requests -Verbose },
+        { $clusters | Install-MeshControlPlane -MeshId requests-mesh -Namespace cp-requests -Verbose },
+        { $clusters | Install-MeshEastWestGateway -Namespace cp-requests -Replicas 2 -Verbose }
+        foreach ($step in $steps) {
+            # One line per request sent: '<cluster>: <METHOD> <path> -> <status> (<ms>)'.
+            $requests = @(& $step 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } |
+                    ForEach-Object Message | Where-Object { $_ -match '^(west|east): (GET|POST|PUT|PATCH|DELETE) \S+ ->' })
+            $requests | Should -Not -BeNullOrEmpty
+            $reads = $requests | Where-Object { $_ -match '^\S+ GET ' } | ForEach-Object { $_ -replace ' -> .*$', '' }
+            $reads | Group-Object | Where-Object Count -GT 1 | ForEach-Object Name | Should -BeNullOrEmpty -Because "$step reads each object once"
+            $log += $requests
+        }
+        foreach ($c in 'west', 'east') {
+            @($log | Where-Object { $_ -match "^${c}: GET /apis/? ->" }) | Should -HaveCount 1 -Because "$c's discovery is asked once, by the first cmdlet that needs it"
+            $log | Where-Object { $_ -match "^${c}: GET \S+[?&]limit=1" } | Should -BeNullOrEmpty -Because 'no API is probed by listing it'
+        }
+    }
+}

@@ -148,6 +148,42 @@ Describe 'Waits with -Timeout' {
         $id = "ParameterArgumentValidationError,OssmMultiCluster.Commands.$($Command -replace '-', '')Command"
         { & $Command -Cluster $c -Timeout 0 } | Should -Throw -ErrorId $id
     }
+
+    It 'reads the gateway''s Service once, then watches it until the load balancer writes the address (no polling)' {
+        $c = Get-MeshCluster -Kubeconfig $west
+        $null = $c | Install-MeshEastWestGateway -Namespace gw-watch -LoadBalancerAnnotation @{ 'ossm-lab/ingress' = 'none' }
+        # The load balancer is let to give the address only once the API server counts one more namespaced watch of
+        # Services (its own gauge; looked at no more than 240 times), so the address can only come through the watch.
+        $gauge = 'apiserver_longrunning_gauge\{[^}]*resource="services",scope="namespace"[^}]*verb="WATCH"[^}]*\} (\d+)'
+        $watches = { param($Kubeconfig, $Pattern) if ((& kubectl --kubeconfig $Kubeconfig get --raw /metrics) -join "`n" -match $Pattern) { [int]$Matches[1] } else { 0 } }
+        $before = & $watches $west $gauge
+        $annotator = Start-ThreadJob {
+            for ($i = 0; $i -lt 240 -and (& $using:watches $using:west $using:gauge) -le $using:before; $i++) { Start-Sleep -Milliseconds 500 }
+            & kubectl --kubeconfig $using:west -n gw-watch annotate service istio-eastwestgateway ossm-lab/ingress=ip --overwrite
+        }
+        try {
+            $log = @($c | Wait-MeshGateway -Namespace gw-watch -Timeout 00:05:00 -Verbose -OutVariable out 4>&1 |
+                    Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $annotator | Wait-Job -Timeout 120 | Receive-Job | Should -Match 'annotated'
+        }
+        finally { $annotator | Remove-Job -Force }
+        $out.Address | Should -MatchExactly '^127\.100\.0\.\d+$'
+        # One read, and one watch whose event carries the address.
+        @($log -match '^west: GET /api/v1/namespaces/gw-watch/services/istio-eastwestgateway -> 200') | Should -HaveCount 1
+        @($log -match '^west: GET \S+/services\?\S*watch=true') | Should -HaveCount 1
+    }
+
+    It 'ends a watch that sees no address at -Timeout: GatewayAddressTimeout' {
+        $c = Get-MeshCluster -Kubeconfig $west
+        $null = $c | Install-MeshEastWestGateway -Namespace gw-watch-never -LoadBalancerAnnotation @{ 'ossm-lab/ingress' = 'none' }
+        $log = @($c | Wait-MeshGateway -Namespace gw-watch-never -Timeout 00:00:02 -Verbose -ErrorVariable errors -ErrorAction SilentlyContinue 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'GatewayAddressTimeout,OssmMultiCluster.Commands.WaitMeshGatewayCommand'
+        @($log -match '^west: GET \S+/services\?\S*watch=true').Count | Should -BeGreaterOrEqual 1
+        # Polling every half second would have read it at least four times in 2 s.
+        @($log -match '^west: GET /api/v1/namespaces/gw-watch-never/services/istio-eastwestgateway -> 200').Count | Should -BeLessThan 4
+    }
 }
 
 Describe 'Get-MeshStatus and remote secrets' {

@@ -97,7 +97,7 @@ spec:
             "$e" | Should -BeLikeExactly '*ServiceMeshControlPlane*'
             "$e" | Should -BeLikeExactly '*(503)*'
             "$e" | Should -BeLikeExactly '*(503): service unavailable*'
-            Get-LineCount $run.Verbose 'bare: GET /apis/maistra.io/v2/servicemeshcontrolplanes?limit=1&watch=false -> 503 Service Unavailable' | Should -Be 4
+            Get-LineCount $run.Verbose "bare: GET /apis/maistra.io/v2/namespaces/$ns/servicemeshcontrolplanes/basic -> 503 Service Unavailable" | Should -Be 4
             Get-LineCount $run.Verbose 'retrying' | Should -Be 3
             (Invoke-LabKubectl $lab bare -Try get namespace $ns).Output | Should -BeLikeExactly '*NotFound*'
         }

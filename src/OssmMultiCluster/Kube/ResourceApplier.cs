@@ -27,10 +27,20 @@ internal sealed class ResourceApplier
         _fieldManager = fieldManager;
     }
 
-    public async Task<MeshResourceResult> ApplyAsync(KubeObject obj, bool force, CancellationToken cancellation)
+    public async Task<MeshResourceResult> ApplyAsync(KubeObject obj, bool force, CancellationToken cancellation) =>
+        await ApplyAsync(obj, await ReadBeforeApplyAsync(obj, cancellation).ConfigureAwait(false), force, cancellation).ConfigureAwait(false);
+
+    /// <summary>The object as the cluster has it now (null: it does not exist), for <see cref="ApplyAsync(KubeObject, object?, bool, CancellationToken)"/>.</summary>
+    public Task<object?> ReadBeforeApplyAsync(KubeObject obj, CancellationToken cancellation) =>
+        Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), "applying " + obj.Describe(), cancellation);
+
+    /// <summary>
+    /// Applies an object the caller has just read (<paramref name="before"/>, null: it does not exist), so the cluster
+    /// is not asked for it twice in one cmdlet.
+    /// </summary>
+    public async Task<MeshResourceResult> ApplyAsync(KubeObject obj, object? before, bool force, CancellationToken cancellation)
     {
         var what = "applying " + obj.Describe();
-        var before = await Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), what, cancellation).ConfigureAwait(false);
         var (after, takenOver) = await Guard(() => PatchTakingOverAsync(obj, force, cancellation), what, cancellation).ConfigureAwait(false);
         var (afterSnapshot, resourceVersion) = Snapshot(after);
         var applied = JsonNode.Parse(KubernetesJson.Serialize(obj.Body));
@@ -157,25 +167,11 @@ internal sealed class ResourceApplier
     /// </summary>
     public async Task RequireApiAsync(KubeKind kind, string install, CancellationToken cancellation)
     {
-        if (kind.IsCore)
-        {
-            return;
-        }
-
-        try
-        {
-            await _cluster.Client.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, limit: 1, cancellationToken: cancellation)
-                .ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        if (!await _cluster.Apis.ServesAsync(_cluster, kind.ApiVersion, cancellation).ConfigureAwait(false))
         {
             throw new MeshException("CrdMissing", MeshErrorKind.NotInstalled,
                 $"Cluster '{_cluster.Name}' does not serve {kind.Kind} ({kind.ApiVersion}): its operator is not installed.", _cluster.Name,
-                $"Install {install} on cluster '{_cluster.Name}' (OperatorHub), wait for it to be ready, then run this again.", ex);
-        }
-        catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
-        {
-            throw KubeFailure.From(ex, _cluster.Name, $"checking for the {kind.Kind} API");
+                $"Install {install} on cluster '{_cluster.Name}' (OperatorHub), wait for it to be ready, then run this again.");
         }
     }
 
@@ -184,18 +180,9 @@ internal sealed class ResourceApplier
     {
         foreach (var version in versions)
         {
-            try
+            if (await _cluster.Apis.ServesAsync(_cluster, $"{group}/{version}", cancellation).ConfigureAwait(false))
             {
-                await _cluster.Client.CustomObjects.ListClusterCustomObjectAsync(group, version, plural, limit: 1, cancellationToken: cancellation).ConfigureAwait(false);
                 return version;
-            }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                // Not served in this version; try the next.
-            }
-            catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
-            {
-                throw KubeFailure.From(ex, _cluster.Name, $"checking which {group} API versions are served");
             }
         }
 

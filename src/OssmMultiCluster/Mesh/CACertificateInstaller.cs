@@ -39,7 +39,10 @@ internal sealed class CACertificateInstaller
         var results = new List<MeshResourceResult>();
         foreach (var obj in objects)
         {
-            results.Add(await applier.ApplyAsync(obj, force, cancellation).ConfigureAwait(false));
+            // The secret was read above: its apply is judged against that read rather than a second one.
+            results.Add(obj.Kind == KubeKind.Secret && obj.Name == SecretName && obj.Namespace == controlPlaneNamespace
+                ? await applier.ApplyAsync(obj, existing, force, cancellation).ConfigureAwait(false)
+                : await applier.ApplyAsync(obj, force, cancellation).ConfigureAwait(false));
         }
 
         var warnings = replaced is null

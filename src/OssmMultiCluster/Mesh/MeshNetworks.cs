@@ -27,17 +27,20 @@ internal static class MeshNetworks
 {
     public const string FieldManager = "ossm-multicluster-connect";
 
-    /// <summary>Finds the control plane Install-MeshControlPlane put in <paramref name="ns"/>: an SMCP, else an Istio resource.</summary>
-    public static async Task<ControlPlaneRef> LocateAsync(MeshCluster cluster, string ns, CancellationToken cancellation)
+    /// <summary>
+    /// Finds the control plane Install-MeshControlPlane put in <paramref name="ns"/>: an SMCP, else an Istio resource;
+    /// a caller that knows the cluster does not serve one of the two says so, and it is not looked for.
+    /// </summary>
+    public static async Task<ControlPlaneRef> LocateAsync(MeshCluster cluster, string ns, CancellationToken cancellation, bool ossm2 = true, bool ossm3 = true)
     {
-        var smcps = await ListAsync(cluster, () => cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(
+        var smcps = !ossm2 ? new List<JsonElement>() : await ListAsync(cluster, () => cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(
             KubeKind.ServiceMeshControlPlane.Group, KubeKind.ServiceMeshControlPlane.Version, ns, KubeKind.ServiceMeshControlPlane.Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
         if (smcps.Count > 0)
         {
             return new ControlPlaneRef(MeshFlavor.Ossm2, smcps[0].GetProperty("metadata").GetProperty("name").GetString()!, ns);
         }
 
-        var istios = await ListAsync(cluster, () => cluster.Client.CustomObjects.ListClusterCustomObjectAsync(
+        var istios = !ossm3 ? new List<JsonElement>() : await ListAsync(cluster, () => cluster.Client.CustomObjects.ListClusterCustomObjectAsync(
             KubeKind.Istio.Group, KubeKind.Istio.Version, KubeKind.Istio.Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
         var istio = istios.FirstOrDefault(i => i.TryGetProperty("spec", out var spec) && spec.TryGetProperty("namespace", out var n) && n.GetString() == ns);
         if (istio.ValueKind == JsonValueKind.Object)

@@ -23,17 +23,22 @@ internal static class OperatorDetection
     /// </summary>
     public static async Task<DetectedFlavor> DetectAsync(MeshCluster cluster, string ns, CancellationToken cancellation)
     {
-        try
-        {
-            var found = await MeshNetworks.LocateAsync(cluster, ns, cancellation).ConfigureAwait(false);
-            return new DetectedFlavor(found.Flavor, $"cluster '{cluster.Name}' has {found.Kind.Kind} '{found.Name}' for namespace {ns}");
-        }
-        catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
-        {
-        }
-
+        // Which operator APIs are served (one discovery request, kept for the cmdlets after this one), then a look for a
+        // control plane only where one can be.
         var ossm2 = await ServesAsync(cluster, KubeKind.ServiceMeshControlPlane, cancellation).ConfigureAwait(false);
         var ossm3 = await ServesAsync(cluster, KubeKind.Istio, cancellation).ConfigureAwait(false);
+        if (ossm2 || ossm3)
+        {
+            try
+            {
+                var found = await MeshNetworks.LocateAsync(cluster, ns, cancellation, ossm2, ossm3).ConfigureAwait(false);
+                return new DetectedFlavor(found.Flavor, $"cluster '{cluster.Name}' has {found.Kind.Kind} '{found.Name}' for namespace {ns}");
+            }
+            catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
+            {
+            }
+        }
+
         return (ossm2, ossm3) switch
         {
             (true, false) => new DetectedFlavor(MeshFlavor.Ossm2, $"cluster '{cluster.Name}' serves {KubeKind.ServiceMeshControlPlane.ApiVersion} (the OSSM 2 operator) and not {KubeKind.Istio.ApiVersion}"),
@@ -79,22 +84,8 @@ internal static class OperatorDetection
             "Pass -Version (e.g. -Version v1.28.10), or install the OSSM 3 operator on the cluster first.");
     }
 
-    private static async Task<bool> ServesAsync(MeshCluster cluster, KubeKind kind, CancellationToken cancellation)
-    {
-        try
-        {
-            await cluster.Client.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, limit: 1, cancellationToken: cancellation).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-        catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
-        {
-            throw KubeFailure.From(ex, cluster.Name, $"checking for the {kind.Kind} API");
-        }
-    }
+    private static Task<bool> ServesAsync(MeshCluster cluster, KubeKind kind, CancellationToken cancellation) =>
+        cluster.Apis.ServesAsync(cluster, kind.ApiVersion, cancellation);
 
     private static JsonElement? Path(JsonElement element, params string[] steps)
     {

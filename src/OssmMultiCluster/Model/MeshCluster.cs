@@ -56,5 +56,8 @@ public sealed class MeshCluster
 
     internal IKubernetes Client => _client.Value;
 
+    /// <summary>The API versions the cluster serves, asked once for every cmdlet this object goes through.</summary>
+    internal Kube.ServedApis Apis { get; } = new();
+
     public override string ToString() => Name;
 }
