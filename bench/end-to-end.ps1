@@ -263,7 +263,7 @@ try {
 
     foreach ($rtt in $RoundTripMs) {
         $labDir = Join-Path $work "lab-$rtt"
-        $clusters = @(Start-Lab $labDir @('west', 'east') @('--lb-hostname', 'east', '--delay-ms', ($rtt / 2).ToString($invariant)))
+        $clusters = @(Start-Lab $labDir @('west', 'east') @('--lb-hostname', 'east', '--crds', 'west=ossm2', '--crds', 'east=ossm2', '--delay-ms', ($rtt / 2).ToString($invariant)))
         try {
             $clusters[0].Name = 'west-cluster'; $clusters[0].Network = 'west-network'
             $clusters[1].Name = 'east-cluster'; $clusters[1].Network = 'east-network'
@@ -335,7 +335,7 @@ try {
         $largest = ($Sizes | Measure-Object -Maximum).Maximum
         $labDir = Join-Path $work "lab-scale"
         $names = 1..$largest | ForEach-Object { "c$_" }
-        $all = @(Start-Lab $labDir $names @('--delay-ms', '10'))
+        $all = @(Start-Lab $labDir $names (@($names | ForEach-Object { '--crds', "$_=ossm2" }) + @('--delay-ms', '10')))
         try {
             foreach ($c in $all) { $c.Name = $c.Lab; $c.Network = "$($c.Lab)-network" }
             $caScale = Join-Path $work 'ca-scale'
