@@ -51,17 +51,14 @@ internal static class MeshUninstaller
     /// </summary>
     public static async Task<IReadOnlyList<RemovalTarget>> ReaderAccessTargetsAsync(MeshCluster cluster, string ns, string serviceAccount, CancellationToken cancellation)
     {
-        var list = await new ResourceApplier(cluster).ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
-            $"listing token secrets in {ns}", cancellation).ConfigureAwait(false);
-        var targets = (list?.Items ?? new List<k8s.Models.V1Secret>())
-            .Where(s => s.Metadata.Annotations?.TryGetValue("kubernetes.io/service-account.name", out var account) == true && account == serviceAccount
-                && RemoteSecrets.IsModuleIssued(s.Metadata.Name, serviceAccount))
+        var targets = (await RemoteSecrets.TokenSecretsOfAsync(new ResourceApplier(cluster), ns, serviceAccount, cancellation).ConfigureAwait(false))
+            .Where(s => RemoteSecrets.IsModuleIssued(s.Metadata.Name, serviceAccount))
             .OrderBy(s => s.Metadata.Name, StringComparer.Ordinal)
             .Select(s => new RemovalTarget(KubeKind.Secret, ns, s.Metadata.Name))
             .ToList();
         var options = new RemoteSecretOptions { Namespace = ns, ServiceAccount = serviceAccount };
-        // The binding before the role and the account it names.
-        // The account, role and binding are the module's only with -CreateServiceAccount; the operator's are not reported.
+        // The binding before the role and the account it names; they are the module's only with -CreateServiceAccount,
+        // and the operator's are not reported.
         targets.AddRange(RemoteSecrets.ReaderAccountObjects(options).Reverse().Select(o => new RemovalTarget(o.Kind, o.Namespace, o.Name) { SkipWhenNotMade = true }));
         return targets;
     }

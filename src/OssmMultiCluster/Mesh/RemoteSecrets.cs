@@ -186,10 +186,7 @@ internal static class RemoteSecrets
         var created = false;
         while (true)
         {
-            var list = await applier.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(options.Namespace, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
-                $"listing token secrets in {options.Namespace}", cancellation).ConfigureAwait(false);
-            var accountSecrets = (list?.Items ?? new List<V1Secret>())
-                .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount)
+            var accountSecrets = (await TokenSecretsOfAsync(applier, options.Namespace, options.ServiceAccount, cancellation).ConfigureAwait(false))
                 // The module's own first (newest first: a rotation's), so a token the controller adds later never
                 // replaces the one already in use and a re-run changes nothing.
                 .OrderByDescending(s => s.Metadata.Name.StartsWith($"{options.ServiceAccount}-istio-remote-secret-token", StringComparison.Ordinal))
@@ -311,11 +308,8 @@ internal static class RemoteSecrets
         }
 
         var name = $"{options.ServiceAccount}-istio-remote-secret-token";
-        var list = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(options.Namespace, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
-            $"listing token secrets in {options.Namespace}", cancellation).ConfigureAwait(false);
-        var accountSecrets = (list?.Items ?? new List<V1Secret>())
-            .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == options.ServiceAccount
-                && IsModuleIssued(s.Metadata.Name, options.ServiceAccount) && s.Data?.ContainsKey("token") == true)
+        var accountSecrets = (await TokenSecretsOfAsync(reader, options.Namespace, options.ServiceAccount, cancellation).ConfigureAwait(false))
+            .Where(s => IsModuleIssued(s.Metadata.Name, options.ServiceAccount) && s.Data?.ContainsKey("token") == true)
             .OrderByDescending(s => s.Metadata.CreationTimestamp).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
             .ToList();
         var usable = accountSecrets.FirstOrDefault();
@@ -403,6 +397,16 @@ internal static class RemoteSecrets
             RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = roleName },
             Subjects = new List<Rbacv1Subject> { new() { Kind = "ServiceAccount", Name = options.ServiceAccount, NamespaceProperty = options.Namespace } },
         });
+    }
+
+    /// <summary>The service-account token Secrets of <paramref name="serviceAccount"/> in <paramref name="ns"/>, as listed.</summary>
+    public static async Task<IReadOnlyList<V1Secret>> TokenSecretsOfAsync(ResourceApplier reader, string ns, string serviceAccount, CancellationToken cancellation)
+    {
+        var list = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: "type=kubernetes.io/service-account-token", cancellationToken: ct),
+            $"listing token secrets in {ns}", cancellation).ConfigureAwait(false);
+        return (list?.Items ?? new List<V1Secret>())
+            .Where(s => s.Metadata.Annotations?.TryGetValue(ServiceAccountNameAnnotation, out var account) == true && account == serviceAccount)
+            .ToList();
     }
 
     /// <summary>Whether a token Secret is one the module created (its name: the account's, then istio-remote-secret-token).</summary>
