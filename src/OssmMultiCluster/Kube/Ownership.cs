@@ -21,18 +21,14 @@ internal static class Ownership
     /// <param name="obj">The object as the API server returns it (JSON), managedFields included.</param>
     public static string? WhyNotOurs(JsonNode obj)
     {
-        var metadata = obj["metadata"] as JsonObject;
-        var labelled = metadata?["labels"]?[ManagedByLabel]?.GetValue<string>() == ManagerPrefix;
-        var entries = (metadata?["managedFields"] as JsonArray)?.OfType<JsonObject>().ToList() ?? new List<JsonObject>();
-        var ours = entries.Any(e => IsOurs(e["manager"]?.GetValue<string>()));
-        var others = entries
+        var others = ManagedFields(obj)
             .Where(e => !IsOurs(e["manager"]?.GetValue<string>()) && SetsContent(e))
             .Select(e => e["manager"]?.GetValue<string>() ?? "(unnamed)")
             .Distinct(StringComparer.Ordinal)
             .OrderBy(m => m, StringComparer.Ordinal)
             .ToList();
 
-        if (!ours && !labelled)
+        if (!MadeByModule(obj))
         {
             return others.Count > 0
                 ? $"not created by the module: managed by {string.Join(", ", others)}"
@@ -45,7 +41,10 @@ internal static class Ownership
     /// <summary>Whether one of the module's field managers applied the object, or it carries the module's label.</summary>
     public static bool MadeByModule(JsonNode obj) =>
         obj["metadata"]?["labels"]?[ManagedByLabel]?.GetValue<string>() == ManagerPrefix
-        || ((obj["metadata"]?["managedFields"] as JsonArray)?.OfType<JsonObject>().Any(e => IsOurs(e["manager"]?.GetValue<string>())) ?? false);
+        || ManagedFields(obj).Any(e => IsOurs(e["manager"]?.GetValue<string>()));
+
+    private static List<JsonObject> ManagedFields(JsonNode obj) =>
+        (obj["metadata"]?["managedFields"] as JsonArray)?.OfType<JsonObject>().ToList() ?? new List<JsonObject>();
 
     public static bool IsOurs(string? manager) =>
         manager is not null && (manager == ManagerPrefix || manager.StartsWith(ManagerPrefix + "-", StringComparison.Ordinal));
