@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
-using k8s.Autorest;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Kube;
@@ -71,51 +69,27 @@ internal static class ObjectRemover
     /// <summary>The object under the first version it exists in, as JSON; null when it is nowhere (or its API is not served).</summary>
     private static async Task<(KubeKind kind, JsonNode? found)> FindAsync(MeshCluster cluster, RemovalTarget target, CancellationToken cancellation)
     {
+        var reader = new ResourceApplier(cluster);
         foreach (var version in target.Versions ?? new[] { target.Kind.Version })
         {
             var kind = target.Kind.WithVersion(version);
+            object? obj;
             try
             {
-                var obj = await ReadAsync(cluster.Client, kind, target.Namespace, target.Name, cancellation).ConfigureAwait(false);
-                return (kind, JsonNode.Parse(KubernetesJson.Serialize(obj)));
-            }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                // Not there in this version, or the version (the CRD) is not served: look in the next.
+                // Null when not there in this version, or when the version (the CRD) is not served: look in the next.
+                obj = await reader.ReadObjectAsync(kind, target.Namespace, target.Name, cancellation).ConfigureAwait(false);
             }
             catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
             {
                 throw KubeFailure.From(ex, cluster.Name, "reading " + target.Describe());
             }
+
+            if (obj is not null)
+            {
+                return (kind, JsonNode.Parse(KubernetesJson.Serialize(obj)));
+            }
         }
 
         return (target.Kind, null);
-    }
-
-    private static async Task<object> ReadAsync(IKubernetes client, KubeKind kind, string? ns, string name, CancellationToken cancellation)
-    {
-        if (kind == KubeKind.Secret)
-        {
-            return await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
-        }
-
-        if (kind == KubeKind.Service)
-        {
-            return await client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
-        }
-
-        if (kind == KubeKind.ServiceAccount)
-        {
-            return await client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
-        }
-
-        if (kind.IsCore)
-        {
-            throw new NotSupportedException($"Removing core kind {kind.Kind} is not handled.");
-        }
-
-        return kind.Namespaced
-            ? await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellation).ConfigureAwait(false)
-            : await client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellation).ConfigureAwait(false);
     }
 }

@@ -203,7 +203,8 @@ internal sealed class ResourceApplier
         }
     }
 
-    private async Task<object?> ReadObjectAsync(KubeKind kind, string? ns, string name, CancellationToken cancellation)
+    /// <summary>One object of any kind the module handles, as the client returns it; null when it (or its API version) is not there.</summary>
+    public async Task<object?> ReadObjectAsync(KubeKind kind, string? ns, string name, CancellationToken cancellation)
     {
         try
         {
