@@ -20,17 +20,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     /// <summary>The id that starts the warning of an export made before another cluster's trust domain could be read.</summary>
     public const string TrustDomainAliasesPendingWarning = "TrustDomainAliasesPending";
 
-    private readonly List<MeshCluster> _clusters = new();
     private readonly HashSet<MeshCluster> _failed = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     [Parameter]
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
@@ -79,20 +69,18 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         try
         {
-            ClusterSet.Validate(_clusters, minimum: 2);
+            ClusterSet.Validate(Clusters, minimum: 2);
         }
         catch (MeshException error)
         {
             ThrowMeshError(error);
         }
 
-        foreach (var warning in ClusterSet.NetworkWarnings(_clusters))
+        foreach (var warning in ClusterSet.NetworkWarnings(Clusters))
         {
             WriteWarning(warning);
         }
@@ -104,7 +92,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         // Read first: what a cluster gets depends on its control plane (a remote, with no istiod, gets nothing). A
         // cluster without one is an error only once it is to be connected (-WhatIf reports none).
         var notFound = new Dictionary<MeshCluster, MeshException>();
-        var controlPlanes = Collect("Finding control planes", _clusters, async (c, ct) =>
+        var controlPlanes = Collect("Finding control planes", Clusters, async (c, ct) =>
         {
             try
             {
@@ -120,9 +108,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
                 return null;
             }
         });
-        var targets = _clusters.Where(controlPlanes.ContainsKey).Where(c => ShouldProcess($"cluster {c.Name}", controlPlanes[c]?.IsRemote == true
+        var targets = Clusters.Where(controlPlanes.ContainsKey).Where(c => ShouldProcess($"cluster {c.Name}", controlPlanes[c]?.IsRemote == true
             ? "Nothing to install: a remote runs no istiod and reads no other cluster (its primary holds its remote secret)"
-            : $"Install the remote secrets of {string.Join(", ", _clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
+            : $"Install the remote secrets of {string.Join(", ", Clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
         foreach (var missing in exporting ? new List<MeshCluster>() : targets.Where(notFound.ContainsKey).ToList())
         {
             WriteMeshError(notFound[missing]);
@@ -152,7 +140,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         }
 
         // Only the secrets some cluster reads: none of a primary whose only peers are its remotes.
-        var sources = _clusters.Where(c => MeshConnector.SecretNeeded(c, targets.Select(t => (t, controlPlanes[t])))).ToList();
+        var sources = Clusters.Where(c => MeshConnector.SecretNeeded(c, targets.Select(t => (t, controlPlanes[t])))).ToList();
         foreach (var remote in targets.Where(t => controlPlanes[t]?.IsRemote == true))
         {
             WriteVerbose($"{remote.Name}: a remote (Istio '{controlPlanes[remote]!.Name}' has the remote profile): it gets no remote secrets and no mesh networks.");
@@ -182,12 +170,12 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         // An export does not wait for addresses that appear only once the gateway's tree is applied, unless told how long.
         var wait = exporting && !MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.Zero : Timeout;
         var addresses = targets.Any(t => controlPlanes[t] is { } cp && MeshConnector.NeedsMeshNetworks(cp, options))
-            ? Collect("Waiting for gateway addresses", _clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, wait, ct))
+            ? Collect("Waiting for gateway addresses", Clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, wait, ct))
             : new Dictionary<MeshCluster, MeshGatewayAddress>();
 
         // Every cluster's trust domain, the clusters not connected here (-WhatIf, -Confirm) included: the aliases list them all.
         // A remote has no istiod: its workloads carry its primary's trust domain, so it neither has aliases nor is one.
-        var domainHolders = _clusters.Where(c => !(controlPlanes.TryGetValue(c, out var cp) && cp?.IsRemote == true)).ToList();
+        var domainHolders = Clusters.Where(c => !(controlPlanes.TryGetValue(c, out var cp) && cp?.IsRemote == true)).ToList();
         var trusts = Collect("Reading trust domains", domainHolders, (c, ct) => TrustDomainAliases.ReadAsync(c, Namespace, ct));
 
         var plans = new List<ClusterPlan>();
@@ -195,7 +183,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         {
             var controlPlane = controlPlanes[target];
             var missing = controlPlane is not null && MeshConnector.NeedsMeshNetworks(controlPlane, options)
-                ? _clusters.Where(c => c != target && !addresses.ContainsKey(c)).Select(c => c.Name).ToList()
+                ? Clusters.Where(c => c != target && !addresses.ContainsKey(c)).Select(c => c.Name).ToList()
                 : new List<string>();
             if (missing.Count > 0)
             {

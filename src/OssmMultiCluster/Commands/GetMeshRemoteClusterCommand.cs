@@ -12,28 +12,13 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "MeshRemoteCluster")]
 [OutputType(typeof(MeshRemoteCluster))]
-public sealed class GetMeshRemoteClusterCommand : MeshCmdlet
+public sealed class GetMeshRemoteClusterCommand : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    /// <summary>The clusters whose istiod to ask.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    /// <summary>The control plane's namespace, where istiod and the remote secrets are.</summary>
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
-
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         var exec = PodExecTransport.Create();
         ForEachCluster("Reading istiod's remote clusters",
-            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<MeshRemoteCluster>>>)(ct => IstiodView.ReadAsync(c, Namespace, exec, ct)))).ToList(),
+            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<MeshRemoteCluster>>>)(ct => IstiodView.ReadAsync(c, Namespace, exec, ct)))).ToList(),
             view => WriteObject(view, enumerateCollection: true));
     }
 }

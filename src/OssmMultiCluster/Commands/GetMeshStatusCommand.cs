@@ -11,20 +11,8 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "MeshStatus")]
 [OutputType(typeof(MeshStatusCheck), typeof(MeshStatusSummary))]
-public sealed class GetMeshStatusCommand : MeshCmdlet
+public sealed class GetMeshStatusCommand : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    /// <summary>Every cluster of the mesh.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
-
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string GatewayName { get; set; } = "istio-eastwestgateway";
@@ -33,13 +21,11 @@ public sealed class GetMeshStatusCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter IstiodView { get; set; }
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         var states = new List<ClusterState>();
         ForEachCluster("Reading mesh state",
-            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<ClusterState>>)(ct => ClusterState.ReadAsync(c, Namespace, GatewayName, ct)))).ToList(),
+            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<ClusterState>>)(ct => ClusterState.ReadAsync(c, Namespace, GatewayName, ct)))).ToList(),
             states.Add);
         var checks = StatusChecker.Check(states, DateTime.UtcNow).ToList();
         if (IstiodView)
@@ -48,7 +34,7 @@ public sealed class GetMeshStatusCommand : MeshCmdlet
         }
 
         WriteObject(checks, enumerateCollection: true);
-        WriteObject(StatusChecker.Summarize(_clusters.Count, checks));
+        WriteObject(StatusChecker.Summarize(Clusters.Count, checks));
     }
 
     /// <summary>istiod's view of every reachable cluster, as checks (Mesh.Status.IstiodView.ChecksAsync), read in parallel.</summary>

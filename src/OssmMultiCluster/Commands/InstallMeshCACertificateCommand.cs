@@ -10,7 +10,7 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "MeshCACertificate", SupportsShouldProcess = true)]
 [OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
-public sealed class InstallMeshCACertificateCommand : MeshInstallCmdlet
+public sealed class InstallMeshCACertificateCommand : MeshExportCmdlet
 {
     private readonly List<MeshCertificateAuthority> _authorities = new();
 

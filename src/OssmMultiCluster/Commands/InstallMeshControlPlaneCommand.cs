@@ -18,13 +18,6 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     private const string PrimarySet = "Primary";
     private const string RemoteSet = "Remote";
 
-    private readonly List<MeshCluster> _clusters = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
     /// <summary>The mesh ID, the same on every cluster of the mesh.</summary>
     [Parameter(Mandatory = true)]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
@@ -38,10 +31,6 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string? Name { get; set; }
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>spec.version, e.g. v2.6 (OSSM 2) or v1.24.3 (OSSM 3); default: the operator's.</summary>
     [Parameter]
@@ -87,8 +76,6 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         if (Remote)
@@ -110,7 +97,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
         };
         var flavorGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Flavor));
         var resolved = new Dictionary<MeshCluster, ControlPlaneOptions>();
-        ForEachCluster("Reading the clusters' operators", _clusters.Select(cluster => (cluster.Name,
+        ForEachCluster("Reading the clusters' operators", Clusters.Select(cluster => (cluster.Name,
             (Func<CancellationToken, Task<(MeshCluster, ControlPlaneOptions, string?)>>)(async ct =>
             {
                 var detected = flavorGiven ? null : await OperatorDetection.DetectAsync(cluster, Namespace, ct).ConfigureAwait(false);
@@ -143,7 +130,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
         }
 
         var plans = new List<ClusterPlan>();
-        foreach (var cluster in _clusters.Where(resolved.ContainsKey))
+        foreach (var cluster in Clusters.Where(resolved.ContainsKey))
         {
             var clusterOptions = resolved[cluster];
             IReadOnlyList<Kube.KubeObject> objects;
@@ -188,7 +175,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     {
         var plans = new List<ClusterPlan>();
         var remotes = new List<MeshCluster>();
-        foreach (var cluster in _clusters.Where(resolved.ContainsKey))
+        foreach (var cluster in Clusters.Where(resolved.ContainsKey))
         {
             if (resolved[cluster].Flavor == MeshFlavor.Ossm2)
             {

@@ -15,17 +15,6 @@ namespace OssmMultiCluster.Commands;
 [OutputType(typeof(MeshResourceResult), typeof(MeshGatewayAddress), typeof(MeshManifestFile))]
 public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
-
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string Name { get; set; } = "istio-eastwestgateway";
@@ -66,8 +55,6 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         EastWestGatewayOptions options;
@@ -95,7 +82,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
         if (ExposeIstiod && !MyInvocation.BoundParameters.ContainsKey(nameof(Flavor)))
         {
             // Only -ExposeIstiod depends on the flavour (istiod-basic or istiod): read it from the cluster.
-            ForEachCluster("Reading the clusters' operators", _clusters.Select(cluster => (cluster.Name,
+            ForEachCluster("Reading the clusters' operators", Clusters.Select(cluster => (cluster.Name,
                 (Func<CancellationToken, Task<(MeshCluster, DetectedFlavor)>>)(async ct => (cluster, await OperatorDetection.DetectAsync(cluster, Namespace, ct).ConfigureAwait(false))))).ToList(),
                 result =>
                 {
@@ -105,13 +92,13 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
         }
         else
         {
-            foreach (var cluster in _clusters)
+            foreach (var cluster in Clusters)
             {
                 perCluster[cluster] = options;
             }
         }
 
-        var plans = _clusters.Where(perCluster.ContainsKey).Select(cluster => new ClusterPlan(cluster, EastWestGateway.Objects(cluster, perCluster[cluster]),
+        var plans = Clusters.Where(perCluster.ContainsKey).Select(cluster => new ClusterPlan(cluster, EastWestGateway.Objects(cluster, perCluster[cluster]),
             $"Apply east-west gateway {Namespace}/{Name} ({ServiceType}, network {cluster.Network})",
             async ct =>
             {
@@ -126,7 +113,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
         if (Wait && OutputPath is null && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
         {
             ForEachCluster("Waiting for gateway addresses",
-                _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
+                Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
                 WriteObject);
         }
     }

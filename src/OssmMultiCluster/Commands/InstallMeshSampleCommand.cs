@@ -11,7 +11,7 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "MeshSample", SupportsShouldProcess = true, DefaultParameterSetName = FromUri)]
 [OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
-public sealed class InstallMeshSampleCommand : MeshInstallCmdlet
+public sealed class InstallMeshSampleCommand : MeshExportCmdlet
 {
     private const string FromUri = "Uri";
     private const string FromPath = "Path";

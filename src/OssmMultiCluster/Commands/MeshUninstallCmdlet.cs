@@ -8,28 +8,12 @@ namespace OssmMultiCluster.Commands;
 /// What the Uninstall cmdlets share: clusters from the pipeline, the control plane's namespace, confirmation per
 /// cluster (ConfirmImpact High), clusters done concurrently, and a verbose line for a cluster with nothing to delete.
 /// </summary>
-public abstract class MeshUninstallCmdlet : MeshCmdlet
+public abstract class MeshUninstallCmdlet : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    /// <summary>The control plane's namespace (never deleted).</summary>
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
-
-    private protected IReadOnlyList<MeshCluster> Clusters => _clusters;
-
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     /// <summary>Asks for each cluster, then runs the confirmed clusters' uninstall concurrently and writes what each did.</summary>
     private protected void Uninstall(string activity, string description, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> uninstall)
     {
-        var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", description))
+        var work = Clusters.Where(c => ShouldProcess($"cluster {c.Name}", description))
             .Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => uninstall(c, ct)))).ToList();
         ForEachCluster(activity, work, outcome =>
         {

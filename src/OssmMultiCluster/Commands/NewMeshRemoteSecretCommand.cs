@@ -10,19 +10,8 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "MeshRemoteSecret", SupportsShouldProcess = true)]
 [OutputType(typeof(MeshRemoteSecret))]
-public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
+public sealed class NewMeshRemoteSecretCommand : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
-
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string ServiceAccount { get; set; } = "istio-reader-service-account";
@@ -57,14 +46,12 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
-        if (Server is not null && _clusters.Count > 1)
+        if (Server is not null && Clusters.Count > 1)
         {
             ThrowMeshError(new MeshException("ServerForSeveralClusters", MeshErrorKind.InvalidArgument,
-                $"-Server names one API server URL, but {_clusters.Count} clusters were given.", Server, "Render one cluster at a time with -Server."));
+                $"-Server names one API server URL, but {Clusters.Count} clusters were given.", Server, "Render one cluster at a time with -Server."));
         }
 
         if (TokenSecretName is not null && TokenType == MeshTokenType.Bound)
@@ -86,7 +73,7 @@ public sealed class NewMeshRemoteSecretCommand : MeshCmdlet
             CreateServiceAccount = CreateServiceAccount,
             TokenTimeout = Timeout,
         };
-        var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a {TokenType} token for {Namespace}/{ServiceAccount} and render its remote secret"))
+        var work = Clusters.Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a {TokenType} token for {Namespace}/{ServiceAccount} and render its remote secret"))
             .Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct => RemoteSecrets.RenderAsync(c, options, ct)))).ToList();
         ForEachCluster("Rendering remote secrets", work, secret =>
         {

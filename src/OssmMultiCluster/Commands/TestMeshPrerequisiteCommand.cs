@@ -12,24 +12,11 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "MeshPrerequisite", SupportsShouldProcess = true)]
 [OutputType(typeof(MeshPrerequisiteCheck), typeof(MeshPrerequisiteSummary))]
-public sealed class TestMeshPrerequisiteCommand : MeshCmdlet
+public sealed class TestMeshPrerequisiteCommand : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    /// <summary>Every cluster the mesh will have: identity is checked across them.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
     /// <summary>The flavour to be installed; default: the one each cluster's CRDs show.</summary>
     [Parameter]
     public MeshFlavor? Flavor { get; set; }
-
-    /// <summary>The control plane's namespace, where the rights are checked.</summary>
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     /// <summary>CAs to be installed (root, intermediates): their validity is checked against each cluster's clock.</summary>
     [Parameter]
@@ -50,8 +37,6 @@ public sealed class TestMeshPrerequisiteCommand : MeshCmdlet
     [Parameter]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         if (ProbeTimeout <= TimeSpan.Zero)
@@ -61,7 +46,7 @@ public sealed class TestMeshPrerequisiteCommand : MeshCmdlet
         }
 
         var options = new PrerequisiteOptions { Flavor = Flavor, Namespace = Namespace, ProbeNamespace = ProbeNamespace, ProbeTimeout = ProbeTimeout };
-        var work = _clusters.Select(c =>
+        var work = Clusters.Select(c =>
         {
             var probe = ProbeLoadBalancer && ShouldProcess($"cluster {c.Name}",
                 $"Create a throwaway LoadBalancer Service in {ProbeNamespace}, wait up to {ProbeTimeout.TotalSeconds:0} s for an address, delete it");
@@ -72,6 +57,6 @@ public sealed class TestMeshPrerequisiteCommand : MeshCmdlet
         ForEachCluster("Checking prerequisites", work, facts.Add);
         var checks = PrerequisiteChecker.Check(facts, options, CertificateAuthority);
         WriteObject(checks, enumerateCollection: true);
-        WriteObject(PrerequisiteChecker.Summarize(_clusters.Count, checks));
+        WriteObject(PrerequisiteChecker.Summarize(Clusters.Count, checks));
     }
 }

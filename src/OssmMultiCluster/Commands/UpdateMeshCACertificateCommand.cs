@@ -14,7 +14,7 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Update, "MeshCACertificate", SupportsShouldProcess = true, DefaultParameterSetName = ByStep)]
 [OutputType(typeof(MeshResourceResult), typeof(MeshManifestFile))]
-public sealed class UpdateMeshCACertificateCommand : MeshInstallCmdlet
+public sealed class UpdateMeshCACertificateCommand : MeshExportCmdlet
 {
     private const string ByStep = "Step";
     private const string ByRenew = "Renew";

@@ -11,25 +11,13 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Update, "MeshRemoteSecret", SupportsShouldProcess = true)]
 [OutputType(typeof(MeshResourceResult))]
-public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
+public sealed class UpdateMeshRemoteSecretCommand : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    /// <summary>Every cluster of the mesh.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
     /// <summary>The clusters whose tokens to rotate (by name); default all that another cluster reads (not a primary whose only peers are its remotes).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ClusterNameCompleter))]
     public string[]? Source { get; set; }
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
     [Parameter]
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
@@ -51,13 +39,11 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing()
     {
         try
         {
-            ClusterSet.Validate(_clusters, minimum: 2);
+            ClusterSet.Validate(Clusters, minimum: 2);
         }
         catch (MeshException error)
         {
@@ -68,7 +54,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
         var remotes = new HashSet<MeshCluster>();
         if (Source is null)
         {
-            ForEachCluster("Finding remotes", _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, bool)>>)(async ct =>
+            ForEachCluster("Finding remotes", Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, bool)>>)(async ct =>
                 (c, await RemoteControlPlane.IsRemoteClusterAsync(c, Namespace, ct).ConfigureAwait(false))))).ToList(),
                 found =>
                 {
@@ -79,7 +65,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
                 });
         }
 
-        var sources = _clusters.Where(c => Source is null ? _clusters.Any(t => t != c && !remotes.Contains(t)) : Source.Contains(c.Name))
+        var sources = Clusters.Where(c => Source is null ? Clusters.Any(t => t != c && !remotes.Contains(t)) : Source.Contains(c.Name))
             .Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a new reader token, update its remote secret in the other clusters{(NoRestart ? string.Empty : ", restart their istiod")}, revoke the old token"))
             .ToList();
         if (sources.Count == 0)
@@ -106,12 +92,12 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshCmdlet
         var carried = new List<(string source, string fingerprint)>();
         var sourceNames = rotated.Select(s => s.SourceCluster).ToList();
         ForEachCluster("Reading the remote secrets to replace",
-            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<(string, string)>>>)(ct => TokenRotation.CarriedTokensAsync(c, sourceNames, Namespace, ct)))).ToList(),
+            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<(string, string)>>>)(ct => TokenRotation.CarriedTokensAsync(c, sourceNames, Namespace, ct)))).ToList(),
             carried.AddRange);
 
-        var failedTargets = new HashSet<string>(_clusters.Select(c => c.Name));
+        var failedTargets = new HashSet<string>(Clusters.Select(c => c.Name));
         ForEachCluster("Updating remote secrets",
-            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(string, InstallOutcome)>>)(async ct =>
+            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(string, InstallOutcome)>>)(async ct =>
                 (c.Name, await TokenRotation.UpdateTargetAsync(c, rotated, Namespace, !NoRestart, ct).ConfigureAwait(false))))).ToList(),
             done =>
             {

@@ -10,19 +10,8 @@ namespace OssmMultiCluster.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "MeshGateway")]
 [OutputType(typeof(MeshGatewayAddress))]
-public sealed class WaitMeshGatewayCommand : MeshCmdlet
+public sealed class WaitMeshGatewayCommand : MeshClusterCmdlet
 {
-    private readonly List<MeshCluster> _clusters = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MeshClusterCompleter))]
-    public MeshCluster[] Cluster { get; set; } = Array.Empty<MeshCluster>();
-
-    [Parameter]
-    [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
-
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string Name { get; set; } = "istio-eastwestgateway";
@@ -32,10 +21,8 @@ public sealed class WaitMeshGatewayCommand : MeshCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
-
     protected override void EndProcessing() =>
         ForEachCluster("Waiting for gateway addresses",
-            _clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
+            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
             WriteObject);
 }

@@ -10,5 +10,10 @@ internal sealed record InstallOutcome(IReadOnlyList<MeshResourceResult> Results,
 {
     public IReadOnlyList<MeshException> Errors { get; init; } = Array.Empty<MeshException>();
 
+    /// <summary>The warnings, then one per object whose fields -Force took from another field manager.</summary>
+    public IEnumerable<string> AllWarnings => Warnings.Concat(Results.Where(r => r.OwnershipTaken is not null).Select(taken =>
+        $"Cluster '{taken.Cluster}': -Force took ownership of fields of {taken.Describe()} " +
+        $"from another field manager, and overwrote their values: {taken.OwnershipTaken}"));
+
     public static InstallOutcome Of(IReadOnlyList<MeshResourceResult> results) => new(results, Array.Empty<string>());
 }
