@@ -69,16 +69,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
-        try
-        {
-            ClusterSet.Validate(Clusters, minimum: 2);
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-        }
+        ClusterSet.Validate(Clusters, minimum: 2);
 
         foreach (var warning in ClusterSet.NetworkWarnings(Clusters))
         {

@@ -36,9 +36,9 @@ public sealed class DisconnectMeshClusterCommand : MeshCmdlet
 
     private readonly List<MeshCluster> _others = new();
 
-    protected override void ProcessRecord() => _others.AddRange(From.Where(c => c.Name != Cluster.Name));
+    private protected override void Process() => _others.AddRange(From.Where(c => c.Name != Cluster.Name));
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         if (_others.Count == 0)
         {

@@ -28,30 +28,23 @@ public sealed class ExportMeshCACommand : MeshCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord() => _authorities.AddRange(InputObject);
+    private protected override void Process() => _authorities.AddRange(InputObject);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var directory = GetUnresolvedProviderPathFromPSPath(Path);
         var service = new CAExportService();
-        try
+        var planned = service.Plan(_authorities);
+        var confirmed = planned.Where(file => ShouldProcess(System.IO.Path.Combine(directory, file.RelativePath),
+            file.IsPrivateKey ? "Write private key (mode 0600)" : "Write certificate")).ToList();
+        if (confirmed.Count == 0)
         {
-            var planned = service.Plan(_authorities);
-            var confirmed = planned.Where(file => ShouldProcess(System.IO.Path.Combine(directory, file.RelativePath),
-                file.IsPrivateKey ? "Write private key (mode 0600)" : "Write certificate")).ToList();
-            if (confirmed.Count == 0)
-            {
-                return;
-            }
-
-            foreach (var file in service.Export(directory, confirmed, Force))
-            {
-                WriteObject(file);
-            }
+            return;
         }
-        catch (MeshException error)
+
+        foreach (var file in service.Export(directory, confirmed, Force))
         {
-            ThrowMeshError(error);
+            WriteObject(file);
         }
     }
 }

@@ -52,7 +52,7 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
     [ValidateTimeout]
     public TimeSpan RequestTimeout { get; set; } = ClusterSelection.DefaultRequestTimeout;
 
-    protected override void ProcessRecord()
+    private protected override void Process()
     {
         if (Kubeconfig is not null)
         {
@@ -60,29 +60,21 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
         }
     }
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         IReadOnlyList<MeshCluster> clusters;
-        try
+        var selection = new ClusterSelection
         {
-            var selection = new ClusterSelection
-            {
-                Kubeconfigs = _kubeconfigs.Count > 0 ? _kubeconfigs : null,
-                Contexts = Context,
-                Names = Name,
-                Networks = Network,
-                CredentialTimeout = CredentialTimeout,
-                RequestTimeout = RequestTimeout,
-            };
+            Kubeconfigs = _kubeconfigs.Count > 0 ? _kubeconfigs : null,
+            Contexts = Context,
+            Names = Name,
+            Networks = Network,
+            CredentialTimeout = CredentialTimeout,
+            RequestTimeout = RequestTimeout,
+        };
 
-            // Off the pipeline thread: a credential plugin may take seconds, and Ctrl+C must stop the wait at once.
-            clusters = Run(ct => Task.FromResult(new ClusterResolver().Resolve(selection, ct)));
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-            return;
-        }
+        // Off the pipeline thread: a credential plugin may take seconds, and Ctrl+C must stop the wait at once.
+        clusters = Run(ct => Task.FromResult(new ClusterResolver().Resolve(selection, ct)));
 
         foreach (var warning in ClusterSet.NetworkWarnings(clusters))
         {

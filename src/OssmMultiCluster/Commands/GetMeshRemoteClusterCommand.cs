@@ -14,7 +14,7 @@ namespace OssmMultiCluster.Commands;
 [OutputType(typeof(MeshRemoteCluster))]
 public sealed class GetMeshRemoteClusterCommand : MeshClusterCmdlet
 {
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var exec = PodExecTransport.Create();
         ForEachCluster("Reading istiod's remote clusters",

@@ -21,7 +21,7 @@ public sealed class GetMeshStatusCommand : MeshClusterCmdlet
     [Parameter]
     public SwitchParameter IstiodView { get; set; }
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var states = new List<ClusterState>();
         ForEachCluster("Reading mesh state",

@@ -50,7 +50,7 @@ public sealed class ImportMeshCACommand : MeshCmdlet
     [Parameter]
     public SecureString? KeyPassword { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override void Process()
     {
         var password = Reveal(KeyPassword);
         try

@@ -32,9 +32,9 @@ public sealed class InstallMeshCACertificateCommand : MeshExportCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string Namespace { get; set; } = MeshNames.ControlPlaneNamespace;
 
-    protected override void ProcessRecord() => _authorities.AddRange(CertificateAuthority);
+    private protected override void Process() => _authorities.AddRange(CertificateAuthority);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var plans = new List<ClusterPlan>();
         var installer = new CACertificateInstaller();

@@ -76,7 +76,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         if (Remote)
         {

@@ -55,28 +55,20 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         EastWestGatewayOptions options;
-        try
+        options = new EastWestGatewayOptions
         {
-            options = new EastWestGatewayOptions
-            {
-                Namespace = Namespace,
-                Name = Name,
-                ServiceType = ServiceType,
-                LoadBalancerAnnotations = LoadBalancerAnnotation.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? string.Empty),
-                Replicas = Replicas,
-                Resources = ResourceRequirements(Resources),
-                ExposeIstiod = ExposeIstiod,
-                Flavor = Flavor,
-            };
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-            return;
-        }
+            Namespace = Namespace,
+            Name = Name,
+            ServiceType = ServiceType,
+            LoadBalancerAnnotations = LoadBalancerAnnotation.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? string.Empty),
+            Replicas = Replicas,
+            Resources = ResourceRequirements(Resources),
+            ExposeIstiod = ExposeIstiod,
+            Flavor = Flavor,
+        };
 
         var perCluster = new Dictionary<MeshCluster, EastWestGatewayOptions>();
         if (ExposeIstiod && !MyInvocation.BoundParameters.ContainsKey(nameof(Flavor)))

@@ -45,24 +45,16 @@ public sealed class InstallMeshSampleCommand : MeshExportCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+    private protected override void Process() => _clusters.AddRange(Cluster);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var ns = Namespace ?? Name.ToString().ToLowerInvariant();
         IReadOnlyList<KubeObject> objects;
-        try
-        {
-            WriteVerbose(Path is null ? $"Downloading {Uri ?? Samples.DefaultUri(Name)}" : $"Reading {Path}");
-            var file = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-            var (manifest, source) = Run(ct => Samples.LoadAsync(Name, file, Uri, ct));
-            objects = Samples.Objects(manifest, source, ns, Name == MeshSampleName.Helloworld ? Version : null);
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-            return;
-        }
+        WriteVerbose(Path is null ? $"Downloading {Uri ?? Samples.DefaultUri(Name)}" : $"Reading {Path}");
+        var file = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        var (manifest, source) = Run(ct => Samples.LoadAsync(Name, file, Uri, ct));
+        objects = Samples.Objects(manifest, source, ns, Name == MeshSampleName.Helloworld ? Version : null);
 
         Deliver("Installing sample " + Name, _clusters.Select(cluster => new ClusterPlan(cluster, objects,
             $"Deploy sample {Name}{(Version is null ? string.Empty : " " + Version)} into namespace {ns}",

@@ -24,5 +24,5 @@ public abstract class MeshClusterCmdlet : MeshCmdlet
     /// <summary>Every cluster the pipeline gave, in order.</summary>
     private protected IReadOnlyList<MeshCluster> Clusters => _clusters;
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+    private protected override void Process() => _clusters.AddRange(Cluster);
 }

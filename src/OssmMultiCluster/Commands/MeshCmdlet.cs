@@ -17,6 +17,31 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
+    // The one place a service's failure becomes an ErrorRecord: a MeshException that escapes Begin, Process or End is
+    // terminating; what fails for one cluster while the others go on, the services write as they go (IMeshHost.WriteError).
+    protected sealed override void BeginProcessing() => Guard(Begin);
+
+    protected sealed override void ProcessRecord() => Guard(Process);
+
+    protected sealed override void EndProcessing() => Guard(End);
+
+    private protected virtual void Begin()
+    {
+    }
+
+    private protected virtual void Process()
+    {
+    }
+
+    private protected virtual void End()
+    {
+    }
+
+    private void Guard(Action step)
+    {
+        step();
+    }
+
     /// <summary>
     /// Runs a service off the pipeline thread and carries out, on this thread and as they happen, everything it writes or
     /// asks (<see cref="IMeshHost"/>); returns its result. Ctrl+C cancels it and stops the wait at once.

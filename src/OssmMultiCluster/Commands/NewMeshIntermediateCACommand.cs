@@ -70,7 +70,7 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? DnsName { get; set; }
 
-    protected override void BeginProcessing()
+    private protected override void Begin()
     {
         KeySpec? key = null;
         if (KeyAlgorithm is { } algorithm)
@@ -91,17 +91,10 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
             DnsNames = DnsName,
             ControlPlaneNamespace = ControlPlaneNamespace,
         };
-        try
-        {
-            key?.Validate();
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-        }
+        key?.Validate();
     }
 
-    protected override void ProcessRecord()
+    private protected override void Process()
     {
         var targets = ParameterSetName == ByCluster
             ? Cluster.Select(c => (name: c.Name, cluster: (MeshCluster?)c))
@@ -118,12 +111,9 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
                         "Give every cluster once, with a distinct name.");
                 }
             }
-            catch (MeshException error) when (error.ErrorId is "NotARootCA" or "RootKeyMissing" or "RootCAExpired" or "IntermediateOutlivesRoot")
+            catch (MeshException error) when (error.ErrorId is not ("NotARootCA" or "RootKeyMissing" or "RootCAExpired" or "IntermediateOutlivesRoot"))
             {
-                ThrowMeshError(error);
-            }
-            catch (MeshException error)
-            {
+                // A root that cannot issue stops the command (below, as every escaping failure does); one cluster's bad input does not.
                 WriteMeshError(error);
                 continue;
             }
@@ -137,7 +127,7 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
     private static async Task<MeshCertificateAuthority> BindAsync(Task<MeshCertificateAuthority> issued, MeshCluster cluster) =>
         (await issued.ConfigureAwait(false)).For(cluster);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         foreach (var (cluster, ca) in _pending)
         {

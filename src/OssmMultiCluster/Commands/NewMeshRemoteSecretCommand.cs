@@ -46,7 +46,7 @@ public sealed class NewMeshRemoteSecretCommand : MeshClusterCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         if (Server is not null && Clusters.Count > 1)
         {

@@ -33,7 +33,7 @@ public sealed class NewMeshRootCACommand : MeshCmdlet
     [ValidateRange(0, 64)]
     public int PregenerateKeys { get; set; } = 2;
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var options = new RootCAOptions
         {
@@ -43,13 +43,6 @@ public sealed class NewMeshRootCACommand : MeshCmdlet
             ValidityDays = ValidityDays,
             PregenerateKeys = PregenerateKeys,
         };
-        try
-        {
-            WriteObject(Run(ct => new CertificateAuthorityService().CreateRootAsync(options, ct), $"Generating the root CA's {options.Key} key"));
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-        }
+        WriteObject(Run(ct => new CertificateAuthorityService().CreateRootAsync(options, ct), $"Generating the root CA's {options.Key} key"));
     }
 }

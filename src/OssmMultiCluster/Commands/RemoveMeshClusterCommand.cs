@@ -53,7 +53,7 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override void Process()
     {
         var others = From.Where(c => c.Name != Cluster.Name).GroupBy(c => c.Name).Select(g => g.First()).ToList();
         var description = others.Count == 0

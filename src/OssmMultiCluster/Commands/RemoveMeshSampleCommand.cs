@@ -33,9 +33,9 @@ public sealed class RemoveMeshSampleCommand : MeshCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string? Namespace { get; set; }
 
-    protected override void ProcessRecord() => _clusters.AddRange(Cluster);
+    private protected override void Process() => _clusters.AddRange(Cluster);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var ns = Namespace ?? Name.ToString().ToLowerInvariant();
         var what = Component is null ? $"Delete namespace {ns} (sample {Name})" : $"Delete service {ns}/{Component} and its deployments";

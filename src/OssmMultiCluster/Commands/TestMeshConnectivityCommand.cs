@@ -28,19 +28,12 @@ public sealed class TestMeshConnectivityCommand : MeshProbeCmdlet
     [ValidateRange(0, 100)]
     public int MinClusters { get; set; } = 2;
 
-    protected override void BeginProcessing()
+    private protected override void Begin()
     {
-        try
-        {
-            _tester = CreateTester(Url);
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-        }
+        _tester = CreateTester(Url);
     }
 
-    protected override void ProcessRecord()
+    private protected override void Process()
     {
         try
         {

@@ -62,7 +62,7 @@ public sealed class TestMeshFailoverCommand : MeshProbeCmdlet
     [Parameter]
     public SwitchParameter NoRestore { get; set; }
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var sampleNamespace = SampleNamespace ?? Sample.ToString().ToLowerInvariant();
         if (!ShouldProcess($"cluster {RemoveFrom.Name}", $"Remove {sampleNamespace}/{Component}, send {Count} request(s) to {Url} from {From.Name}{(NoRestore ? string.Empty : ", restore it")}"))

@@ -37,7 +37,7 @@ public sealed class TestMeshPrerequisiteCommand : MeshClusterCmdlet
     [Parameter]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         if (ProbeTimeout <= TimeSpan.Zero)
         {

@@ -12,7 +12,7 @@ namespace OssmMultiCluster.Commands;
 [OutputType(typeof(MeshResourceResult))]
 public sealed class UninstallMeshCACertificateCommand : MeshUninstallCmdlet
 {
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var targets = MeshUninstaller.CACertificateTargets(Namespace);
         Uninstall("Uninstalling plug-in CAs", $"Delete the plug-in CA secret {Namespace}/{CACertificateInstaller.SecretName}",

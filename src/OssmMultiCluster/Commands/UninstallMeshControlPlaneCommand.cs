@@ -31,7 +31,7 @@ public sealed class UninstallMeshControlPlaneCommand : MeshUninstallCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var targets = MeshUninstaller.ControlPlaneTargets(Flavor, Namespace, Name);
         var known = Clusters.Concat(Peer).GroupBy(c => c.Name).Select(g => g.First()).ToList();

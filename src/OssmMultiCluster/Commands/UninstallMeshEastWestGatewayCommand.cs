@@ -16,7 +16,7 @@ public sealed class UninstallMeshEastWestGatewayCommand : MeshUninstallCmdlet
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
     public string Name { get; set; } = "istio-eastwestgateway";
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var targets = MeshUninstaller.GatewayTargets(Namespace, Name);
         Uninstall("Uninstalling east-west gateways", $"Delete east-west gateway {Namespace}/{Name} (Service, Deployment, Gateway)",

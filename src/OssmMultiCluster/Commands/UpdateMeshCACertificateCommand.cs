@@ -63,35 +63,28 @@ public sealed class UpdateMeshCACertificateCommand : MeshExportCmdlet
     [Parameter]
     public SwitchParameter NoRestart { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override void Process()
     {
         _clusters.AddRange(Cluster ?? Array.Empty<MeshCluster>());
         _authorities.AddRange(CertificateAuthority ?? Array.Empty<MeshCertificateAuthority>());
     }
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
         var root = ParameterSetName == ByStep ? NewRootCA : RootCA;
         var clusters = _clusters.Concat(_authorities.Select(a => a.MeshCluster).OfType<MeshCluster>())
             .GroupBy(c => c.Name, StringComparer.Ordinal).Select(g => g.First()).ToList();
-        try
+        if (root.Kind != MeshCAKind.Root)
         {
-            if (root.Kind != MeshCAKind.Root)
-            {
-                throw new MeshException("NotARootCA", MeshErrorKind.InvalidArgument,
-                    $"'{root}' is an intermediate CA; {(ParameterSetName == ByStep ? "-NewRootCA" : "-RootCA")} takes the root.", root,
-                    "Pass the root from New-MeshRootCA or Import-MeshCA.");
-            }
-
-            if (clusters.Count == 0)
-            {
-                throw new MeshException("TooFewClusters", MeshErrorKind.InvalidArgument, "No cluster was given.", null,
-                    "Pipe every cluster of the mesh: Get-MeshCluster | Update-MeshCACertificate.");
-            }
+            throw new MeshException("NotARootCA", MeshErrorKind.InvalidArgument,
+                $"'{root}' is an intermediate CA; {(ParameterSetName == ByStep ? "-NewRootCA" : "-RootCA")} takes the root.", root,
+                "Pass the root from New-MeshRootCA or Import-MeshCA.");
         }
-        catch (MeshException error)
+
+        if (clusters.Count == 0)
         {
-            ThrowMeshError(error);
+            throw new MeshException("TooFewClusters", MeshErrorKind.InvalidArgument, "No cluster was given.", null,
+                "Pipe every cluster of the mesh: Get-MeshCluster | Update-MeshCACertificate.");
         }
 
         var intermediates = new Dictionary<string, MeshCertificateAuthority>(StringComparer.Ordinal);

@@ -39,16 +39,9 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshClusterCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    protected override void EndProcessing()
+    private protected override void End()
     {
-        try
-        {
-            ClusterSet.Validate(Clusters, minimum: 2);
-        }
-        catch (MeshException error)
-        {
-            ThrowMeshError(error);
-        }
+        ClusterSet.Validate(Clusters, minimum: 2);
 
         // Primary-remote: a remote reads no cluster, so without -Source only the secrets some other cluster reads are rotated.
         var remotes = new HashSet<MeshCluster>();

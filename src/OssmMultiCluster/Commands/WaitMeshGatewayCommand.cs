@@ -21,7 +21,7 @@ public sealed class WaitMeshGatewayCommand : MeshClusterCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    protected override void EndProcessing() =>
+    private protected override void End() =>
         ForEachCluster("Waiting for gateway addresses",
             Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
             WriteObject);
