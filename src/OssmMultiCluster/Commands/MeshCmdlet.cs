@@ -39,7 +39,14 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
     private void Guard(Action step)
     {
-        step();
+        try
+        {
+            step();
+        }
+        catch (MeshException error)
+        {
+            ThrowMeshError(error);
+        }
     }
 
     /// <summary>
