@@ -197,8 +197,9 @@ Describe 'GitOps export (-OutputPath)' {
             foreach ($target in @{}, @{ OutputPath = $tree }) {
                 $null = $ca | Install-MeshCACertificate -Namespace gitops @target @streams
                 $null = $westCluster | Install-MeshControlPlane -MeshId bookinfo-mesh -Namespace gitops @target @streams
-                # One replica: no PodDisruptionBudget, whose exported policy/v1 the lab's Kubernetes 1.20 does not serve.
-                $null = $westCluster | Install-MeshEastWestGateway -Namespace gitops @target @streams
+                # Two replicas: a PodDisruptionBudget, exported in the version the cluster serves (policy/v1beta1 on the
+                # lab's Kubernetes 1.20), as it is applied: export and apply build the objects once.
+                $null = $westCluster | Install-MeshEastWestGateway -Namespace gitops -Replicas 2 @target @streams
             }
             $ca | Install-MeshCACertificate -Namespace gitops -OutputPath "$tree-nosecrets" -ExcludeSecrets @streams |
                 ForEach-Object Kind | Should -Be 'Namespace'
@@ -212,7 +213,7 @@ Describe 'GitOps export (-OutputPath)' {
         finally { Remove-Item (Split-Path $tree) -Recurse -Force }
         foreach ($what in @('ns', 'gitops'), @('-n', 'gitops', 'secret', 'cacerts'), @('-n', 'gitops', 'smcp', 'basic'),
             @('-n', 'gitops', 'svc', 'istio-eastwestgateway'), @('-n', 'gitops', 'deploy', 'istio-eastwestgateway'),
-            @('-n', 'gitops', 'gateways.networking.istio.io', 'istio-eastwestgateway')) {
+            @('-n', 'gitops', 'pdb', 'istio-eastwestgateway'), @('-n', 'gitops', 'gateways.networking.istio.io', 'istio-eastwestgateway')) {
             Get-Comparable east $what | Should -BeExactly (Get-Comparable west $what) -Because "$what is the same on east as on west"
         }
     }

@@ -17,8 +17,6 @@ public sealed class GetMeshRemoteClusterCommand : MeshClusterCmdlet
     private protected override void End()
     {
         var exec = PodExecTransport.Create();
-        ForEachCluster("Reading istiod's remote clusters",
-            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<MeshRemoteCluster>>>)(ct => IstiodView.ReadAsync(c, Namespace, exec, ct)))).ToList(),
-            view => WriteObject(view, enumerateCollection: true));
+        Run(host => StatusReport.RemoteClustersAsync(host, Clusters, Namespace, exec));
     }
 }

@@ -23,25 +23,7 @@ public sealed class GetMeshStatusCommand : MeshClusterCmdlet
 
     private protected override void End()
     {
-        var states = new List<ClusterState>();
-        ForEachCluster("Reading mesh state",
-            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<ClusterState>>)(ct => ClusterState.ReadAsync(c, Namespace, GatewayName, ct)))).ToList(),
-            states.Add);
-        var checks = StatusChecker.Check(states, DateTime.UtcNow).ToList();
-        if (IstiodView)
-        {
-            checks.AddRange(ReadIstiodViews(states.Where(s => s.Unreachable is null).Select(s => s.Cluster).ToList()));
-        }
-
-        WriteObject(checks, enumerateCollection: true);
-        WriteObject(StatusChecker.Summarize(Clusters.Count, checks));
-    }
-
-    /// <summary>istiod's view of every reachable cluster, as checks (Mesh.Status.IstiodView.ChecksAsync), read in parallel.</summary>
-    private List<MeshStatusCheck> ReadIstiodViews(IReadOnlyList<MeshCluster> reachable)
-    {
-        var exec = PodExecTransport.Create();
-        return Run(async ct => (await Task.WhenAll(reachable.Select(c => Mesh.Status.IstiodView.ChecksAsync(c, Namespace, exec, ct))).ConfigureAwait(false))
-            .SelectMany(checks => checks).ToList(), "Reading istiod's remote clusters");
+        var istiodView = IstiodView ? PodExecTransport.Create() : null;
+        Run(host => StatusReport.RunAsync(host, Clusters, Namespace, GatewayName, istiodView));
     }
 }

@@ -36,34 +36,7 @@ public sealed class InstallMeshCACertificateCommand : MeshExportCmdlet
 
     private protected override void End()
     {
-        var plans = new List<ClusterPlan>();
-        var installer = new CACertificateInstaller();
-        foreach (var ca in _authorities)
-        {
-            var cluster = ca.MeshCluster ?? Cluster?.FirstOrDefault(c => c.Name == ca.Cluster);
-            try
-            {
-                if (cluster is null)
-                {
-                    throw new MeshException("ClusterUnknown", MeshErrorKind.InvalidArgument,
-                        $"No cluster is known for the CA '{ca}'.", ca.Cluster ?? ca.Subject,
-                        "Pipe Get-MeshCluster's clusters into New-MeshIntermediateCA, or pass them with -Cluster (matched by name).");
-                }
-
-                CACertificateInstaller.Validate(cluster, ca);
-            }
-            catch (MeshException error)
-            {
-                WriteMeshError(error);
-                continue;
-            }
-
-            var objects = CACertificateInstaller.Objects(cluster, ca, Namespace);
-            plans.Add(new ClusterPlan(cluster, objects,
-                $"Install plug-in CA '{ca.Subject}' as secret {Namespace}/{CACertificateInstaller.SecretName}, label namespace with network {cluster.Network}",
-                ct => installer.InstallAsync(cluster, objects, Namespace, Force, ct)));
-        }
-
-        Deliver("Installing plug-in CAs", plans);
+        var delivery = Delivery;
+        Run(host => CACertificateInstaller.RunAsync(host, _authorities, Cluster, Namespace, Force, delivery));
     }
 }

@@ -78,11 +78,6 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
 
     private protected override void End()
     {
-        if (Remote)
-        {
-            RefuseParametersOfPrimaries();
-        }
-
         var options = new ControlPlaneOptions
         {
             MeshId = MeshId,
@@ -95,137 +90,14 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
             TrustDomain = TrustDomain,
             ExternalIstiod = ExternalIstiod,
         };
-        var flavorGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Flavor));
-        var resolved = new Dictionary<MeshCluster, ControlPlaneOptions>();
-        ForEachCluster("Reading the clusters' operators", Clusters.Select(cluster => (cluster.Name,
-            (Func<CancellationToken, Task<(MeshCluster, ControlPlaneOptions, string?)>>)(async ct =>
-            {
-                var detected = flavorGiven ? null : await OperatorDetection.DetectAsync(cluster, Namespace, ct).ConfigureAwait(false);
-                var clusterOptions = options with { Flavor = detected?.Flavor ?? Flavor };
-                if (clusterOptions.Flavor == MeshFlavor.Ossm3 && clusterOptions.Version is null)
-                {
-                    clusterOptions = clusterOptions with { Version = await OperatorDetection.DefaultVersionAsync(cluster, KubeKind.Istio, ct).ConfigureAwait(false) };
-                }
-
-                return (cluster, clusterOptions, detected?.Reason);
-            }))).ToList(),
-            result =>
-            {
-                var (cluster, clusterOptions, reason) = result;
-                WriteVerbose(reason is null
-                    ? $"{cluster.Name}: flavor {clusterOptions.Flavor} (-Flavor)."
-                    : $"{cluster.Name}: flavor {clusterOptions.Flavor}, read from the cluster: {reason}.");
-                if (clusterOptions.Version is not null && Version is null)
-                {
-                    WriteVerbose($"{cluster.Name}: version {clusterOptions.Version}, the default of the cluster's Sail operator CRD.");
-                }
-
-                resolved[cluster] = clusterOptions;
-            });
-
-        if (Remote)
+        var request = new ControlPlaneInstallRequest(options, MyInvocation.BoundParameters.ContainsKey(nameof(Flavor)), Force)
         {
-            Deliver("Installing remote control planes", RemotePlans(resolved));
-            return;
-        }
-
-        var plans = new List<ClusterPlan>();
-        foreach (var cluster in Clusters.Where(resolved.ContainsKey))
-        {
-            var clusterOptions = resolved[cluster];
-            IReadOnlyList<Kube.KubeObject> objects;
-            try
-            {
-                objects = ControlPlane.Objects(cluster, clusterOptions);
-            }
-            catch (MeshException error)
-            {
-                // -ExternalIstiod on an OSSM 2.6 cluster: refused for it, the others go on.
-                WriteMeshError(error);
-                continue;
-            }
-
-            var apis = ControlPlane.RequiredApis(clusterOptions);
-            plans.Add(new ClusterPlan(cluster, objects,
-                $"Apply the {clusterOptions.Flavor} control plane '{clusterOptions.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network})" +
-                (clusterOptions.ExternalIstiod ? ", its istiod serving remote clusters" : string.Empty),
-                ct => ObjectInstaller.InstallAsync(cluster, objects, apis, Force, ct)));
-        }
-
-        Deliver("Installing control planes", plans);
-    }
-
-    /// <summary>A remote's mesh configuration is its primary's: parameters that set it on a remote would be ignored, so they are refused.</summary>
-    private void RefuseParametersOfPrimaries()
-    {
-        var given = new[] { nameof(TrustDomain), nameof(DiscoverySelector) }.Where(MyInvocation.BoundParameters.ContainsKey).ToList();
-        if (given.Count > 0)
-        {
-            ThrowMeshError(new MeshException("RemoteParameterConflict", MeshErrorKind.InvalidArgument,
-                $"-{string.Join(" and -", given)} set(s) the mesh configuration of a cluster's own istiod, which a remote does not run: its workloads are configured by the primary's istiod.",
-                given[0], $"Leave -{string.Join(" and -", given)} out with -Remote, and set them on the primary (Install-MeshControlPlane -ExternalIstiod)."));
-        }
-    }
-
-    /// <summary>
-    /// -Remote: the primary read once (refused if it cannot serve remotes), then one plan per remote. An OSSM 2.6 remote,
-    /// or the primary named as its own remote, is refused for that cluster; the others go on.
-    /// </summary>
-    private List<ClusterPlan> RemotePlans(Dictionary<MeshCluster, ControlPlaneOptions> resolved)
-    {
-        var plans = new List<ClusterPlan>();
-        var remotes = new List<MeshCluster>();
-        foreach (var cluster in Clusters.Where(resolved.ContainsKey))
-        {
-            if (resolved[cluster].Flavor == MeshFlavor.Ossm2)
-            {
-                WriteMeshError(RemoteControlPlane.NotSupported(cluster.Name, "install a remote cluster"));
-            }
-            else if (cluster.Name == Primary!.Name)
-            {
-                WriteMeshError(new MeshException("RemoteIsPrimary", MeshErrorKind.InvalidArgument,
-                    $"Cluster '{cluster.Name}' is the -Primary: a cluster cannot be its own remote.", cluster.Name,
-                    "Pipe only the remote clusters to Install-MeshControlPlane -Remote; install the primary without -Remote (with -ExternalIstiod)."));
-            }
-            else
-            {
-                remotes.Add(cluster);
-            }
-        }
-
-        if (remotes.Count == 0)
-        {
-            return plans;
-        }
-
-        // An export waits for no address unless told how long (the primary's gateway may exist only in a tree not yet applied).
-        var wait = OutputPath is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.Zero : Timeout;
-        MeshPrimary? primary = null;
-        ForEachCluster("Reading the primary", new[] { (Primary!.Name, (Func<CancellationToken, Task<MeshPrimary>>)(ct =>
-            RemoteControlPlane.ReadPrimaryAsync(Primary, Namespace, GatewayName, wait, ct))) }, read => primary = read);
-        if (primary is null)
-        {
-            return plans;
-        }
-
-        WriteVerbose($"{primary.Cluster}: istiod exposed at {primary.PilotAddress} (east-west gateway {Namespace}/{GatewayName}), mesh {primary.MeshId}.");
-        if (primary.MeshId is { } meshId && meshId != MeshId)
-        {
-            ThrowMeshError(new MeshException("MeshIdMismatch", MeshErrorKind.InvalidArgument,
-                $"-MeshId is '{MeshId}', but the primary '{primary.Cluster}' is in mesh '{meshId}': a remote is in its primary's mesh.", MeshId,
-                $"Use -MeshId {meshId}."));
-        }
-
-        foreach (var cluster in remotes)
-        {
-            var clusterOptions = resolved[cluster];
-            var objects = RemoteControlPlane.Objects(cluster, clusterOptions, primary);
-            var apis = RemoteControlPlane.RequiredApis(clusterOptions);
-            plans.Add(new ClusterPlan(cluster, objects,
-                $"Apply the remote control plane '{clusterOptions.ResourceName}' (mesh {MeshId}, cluster {cluster.Name}, network {cluster.Network}), using the istiod of '{primary.Cluster}' at {primary.PilotAddress}",
-                ct => RemoteControlPlane.InstallAsync(cluster, objects, apis, Force, ct)));
-        }
-
-        return plans;
+            // An export waits for no address unless told how long (the primary's gateway may exist only in a tree not yet applied).
+            Remote = Remote ? new RemoteInstallOptions(Primary!, GatewayName,
+                OutputPath is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.Zero : Timeout) : null,
+            PrimaryParametersGiven = new[] { nameof(TrustDomain), nameof(DiscoverySelector) }.Where(MyInvocation.BoundParameters.ContainsKey).ToList(),
+        };
+        var delivery = Delivery;
+        Run(host => ControlPlaneInstall.RunAsync(host, Clusters, request, delivery));
     }
 }

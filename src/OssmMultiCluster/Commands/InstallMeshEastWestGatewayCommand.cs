@@ -57,8 +57,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
 
     private protected override void End()
     {
-        EastWestGatewayOptions options;
-        options = new EastWestGatewayOptions
+        var options = new EastWestGatewayOptions
         {
             Namespace = Namespace,
             Name = Name,
@@ -70,44 +69,12 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
             Flavor = Flavor,
         };
 
-        var perCluster = new Dictionary<MeshCluster, EastWestGatewayOptions>();
-        if (ExposeIstiod && !MyInvocation.BoundParameters.ContainsKey(nameof(Flavor)))
+        var request = new EastWestGatewayInstallRequest(options, MyInvocation.BoundParameters.ContainsKey(nameof(Flavor)), Force)
         {
-            // Only -ExposeIstiod depends on the flavour (istiod-basic or istiod): read it from the cluster.
-            ForEachCluster("Reading the clusters' operators", Clusters.Select(cluster => (cluster.Name,
-                (Func<CancellationToken, Task<(MeshCluster, DetectedFlavor)>>)(async ct => (cluster, await OperatorDetection.DetectAsync(cluster, Namespace, ct).ConfigureAwait(false))))).ToList(),
-                result =>
-                {
-                    WriteVerbose($"{result.Item1.Name}: flavor {result.Item2.Flavor}, read from the cluster: {result.Item2.Reason}.");
-                    perCluster[result.Item1] = options with { Flavor = result.Item2.Flavor };
-                });
-        }
-        else
-        {
-            foreach (var cluster in Clusters)
-            {
-                perCluster[cluster] = options;
-            }
-        }
-
-        var plans = Clusters.Where(perCluster.ContainsKey).Select(cluster => new ClusterPlan(cluster, EastWestGateway.Objects(cluster, perCluster[cluster]),
-            $"Apply east-west gateway {Namespace}/{Name} ({ServiceType}, network {cluster.Network})",
-            async ct =>
-            {
-                var pdbVersion = Replicas > 1
-                    ? await new ResourceApplier(cluster).ServedVersionAsync("policy", "poddisruptionbudgets", new[] { "v1", "v1beta1" }, ct).ConfigureAwait(false)
-                    : "v1";
-                return await ObjectInstaller.InstallAsync(cluster, EastWestGateway.Objects(cluster, perCluster[cluster], pdbVersion),
-                    EastWestGateway.RequiredApis(perCluster[cluster]), Force, ct).ConfigureAwait(false);
-            })).ToList();
-        Deliver("Installing east-west gateways", plans);
-
-        if (Wait && OutputPath is null && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
-        {
-            ForEachCluster("Waiting for gateway addresses",
-                Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
-                WriteObject);
-        }
+            WaitTimeout = Wait && !MyInvocation.BoundParameters.ContainsKey("WhatIf") ? Timeout : null,
+        };
+        var delivery = Delivery;
+        Run(host => EastWestGatewayInstall.RunAsync(host, Clusters, request, delivery));
     }
 
     private static V1ResourceRequirements? ResourceRequirements(Hashtable? resources)

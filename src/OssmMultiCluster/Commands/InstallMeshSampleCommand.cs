@@ -49,15 +49,9 @@ public sealed class InstallMeshSampleCommand : MeshExportCmdlet
 
     private protected override void End()
     {
-        var ns = Namespace ?? Name.ToString().ToLowerInvariant();
-        IReadOnlyList<KubeObject> objects;
-        WriteVerbose(Path is null ? $"Downloading {Uri ?? Samples.DefaultUri(Name)}" : $"Reading {Path}");
-        var file = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-        var (manifest, source) = Run(ct => Samples.LoadAsync(Name, file, Uri, ct));
-        objects = Samples.Objects(manifest, source, ns, Name == MeshSampleName.Helloworld ? Version : null);
-
-        Deliver("Installing sample " + Name, _clusters.Select(cluster => new ClusterPlan(cluster, objects,
-            $"Deploy sample {Name}{(Version is null ? string.Empty : " " + Version)} into namespace {ns}",
-            ct => ObjectInstaller.InstallAsync(cluster, objects, Array.Empty<(KubeKind, string)>(), Force, ct))).ToList());
+        var request = new SampleRequest(Name, Namespace ?? Name.ToString().ToLowerInvariant(), Version,
+            Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path), Uri, Force);
+        var delivery = Delivery;
+        Run(host => SampleDeployment.InstallAsync(host, _clusters, request, delivery));
     }
 }

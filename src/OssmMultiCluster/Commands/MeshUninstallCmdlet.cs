@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Commands;
@@ -11,17 +12,6 @@ namespace OssmMultiCluster.Commands;
 public abstract class MeshUninstallCmdlet : MeshClusterCmdlet
 {
     /// <summary>Asks for each cluster, then runs the confirmed clusters' uninstall concurrently and writes what each did.</summary>
-    private protected void Uninstall(string activity, string description, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> uninstall)
-    {
-        var work = Clusters.Where(c => ShouldProcess($"cluster {c.Name}", description))
-            .Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => uninstall(c, ct)))).ToList();
-        ForEachCluster(activity, work, outcome =>
-        {
-            WriteOutcome(outcome);
-            if (outcome.Results.Count == 0 && outcome.Errors.Count == 0)
-            {
-                WriteVerbose($"Nothing to uninstall: {description}: none of those objects is on the cluster.");
-            }
-        });
-    }
+    private protected void Uninstall(string activity, string description, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> uninstall) =>
+        Run(host => UninstallStep.RunAsync(host, Clusters, activity, description, uninstall));
 }

@@ -48,19 +48,6 @@ public sealed class NewMeshRemoteSecretCommand : MeshClusterCmdlet
 
     private protected override void End()
     {
-        if (Server is not null && Clusters.Count > 1)
-        {
-            ThrowMeshError(new MeshException("ServerForSeveralClusters", MeshErrorKind.InvalidArgument,
-                $"-Server names one API server URL, but {Clusters.Count} clusters were given.", Server, "Render one cluster at a time with -Server."));
-        }
-
-        if (TokenSecretName is not null && TokenType == MeshTokenType.Bound)
-        {
-            ThrowMeshError(new MeshException("TokenSecretWithBoundToken", MeshErrorKind.InvalidArgument,
-                "-TokenSecretName names a token Secret, but -TokenType Bound asks the cluster for a new bound token.", TokenSecretName,
-                "Use -TokenSecretName with -TokenType Secret (the default), or leave it out."));
-        }
-
         var options = new RemoteSecretOptions
         {
             TlsServerName = TlsServerName,
@@ -73,16 +60,6 @@ public sealed class NewMeshRemoteSecretCommand : MeshClusterCmdlet
             CreateServiceAccount = CreateServiceAccount,
             TokenTimeout = Timeout,
         };
-        var work = Clusters.Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a {TokenType} token for {Namespace}/{ServiceAccount} and render its remote secret"))
-            .Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct => RemoteSecrets.RenderAsync(c, options, ct)))).ToList();
-        ForEachCluster("Rendering remote secrets", work, secret =>
-        {
-            foreach (var warning in secret.Warnings)
-            {
-                WriteWarning(warning);
-            }
-
-            WriteObject(secret);
-        });
+        Run(host => RemoteSecretIssue.RunAsync(host, Clusters, options));
     }
 }

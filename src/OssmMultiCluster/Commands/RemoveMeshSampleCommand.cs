@@ -35,12 +35,6 @@ public sealed class RemoveMeshSampleCommand : MeshCmdlet
 
     private protected override void Process() => _clusters.AddRange(Cluster);
 
-    private protected override void End()
-    {
-        var ns = Namespace ?? Name.ToString().ToLowerInvariant();
-        var what = Component is null ? $"Delete namespace {ns} (sample {Name})" : $"Delete service {ns}/{Component} and its deployments";
-        var work = _clusters.Where(c => ShouldProcess($"cluster {c.Name}", what))
-            .Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => Samples.RemoveAsync(c, ns, Component, ct)))).ToList();
-        ForEachCluster("Removing sample " + Name, work, WriteOutcome);
-    }
+    private protected override void End() =>
+        Run(host => SampleDeployment.RemoveAsync(host, _clusters, Name, Namespace ?? Name.ToString().ToLowerInvariant(), Component));
 }

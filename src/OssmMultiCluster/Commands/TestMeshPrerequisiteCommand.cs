@@ -39,24 +39,7 @@ public sealed class TestMeshPrerequisiteCommand : MeshClusterCmdlet
 
     private protected override void End()
     {
-        if (ProbeTimeout <= TimeSpan.Zero)
-        {
-            ThrowMeshError(new MeshException("TimeoutInvalid", MeshErrorKind.InvalidArgument, $"-ProbeTimeout {ProbeTimeout} is not a positive time span.", ProbeTimeout,
-                "Give how long to wait for the probe's address, e.g. -ProbeTimeout 00:00:30."));
-        }
-
         var options = new PrerequisiteOptions { Flavor = Flavor, Namespace = Namespace, ProbeNamespace = ProbeNamespace, ProbeTimeout = ProbeTimeout };
-        var work = Clusters.Select(c =>
-        {
-            var probe = ProbeLoadBalancer && ShouldProcess($"cluster {c.Name}",
-                $"Create a throwaway LoadBalancer Service in {ProbeNamespace}, wait up to {ProbeTimeout.TotalSeconds:0} s for an address, delete it");
-            var own = options with { ProbeLoadBalancer = probe };
-            return (c.Name, (Func<CancellationToken, Task<ClusterFacts>>)(ct => ClusterFacts.ReadAsync(c, own, ct)));
-        }).ToList();
-        var facts = new List<ClusterFacts>();
-        ForEachCluster("Checking prerequisites", work, facts.Add);
-        var checks = PrerequisiteChecker.Check(facts, options, CertificateAuthority);
-        WriteObject(checks, enumerateCollection: true);
-        WriteObject(PrerequisiteChecker.Summarize(Clusters.Count, checks));
+        Run(host => PrerequisiteReport.RunAsync(host, Clusters, options, ProbeLoadBalancer, CertificateAuthority));
     }
 }

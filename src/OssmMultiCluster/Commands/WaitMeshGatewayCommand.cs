@@ -21,8 +21,5 @@ public sealed class WaitMeshGatewayCommand : MeshClusterCmdlet
     [ValidateTimeout]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    private protected override void End() =>
-        ForEachCluster("Waiting for gateway addresses",
-            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<MeshGatewayAddress>>)(ct => GatewayAddresses.WaitAsync(c, Namespace, Name, Timeout, ct)))).ToList(),
-            WriteObject);
+    private protected override void End() => Run(host => EastWestGatewayInstall.WaitAsync(host, Clusters, Namespace, Name, Timeout));
 }

@@ -55,6 +55,43 @@ internal sealed class CACertificateInstaller
         return new InstallOutcome(results, warnings);
     }
 
+    /// <summary>
+    /// Install-MeshCACertificate: one plan per CA, for the cluster it carries (or the one of <paramref name="clusters"/> with
+    /// its name), delivered by <see cref="PlanDelivery"/>. A CA without a usable cluster is that CA's error; the others go on.
+    /// </summary>
+    public static Task RunAsync(IMeshHost host, IEnumerable<MeshCertificateAuthority> authorities, IReadOnlyList<MeshCluster>? clusters, string ns, bool force, Delivery delivery)
+    {
+        var plans = new List<ClusterPlan>();
+        var installer = new CACertificateInstaller();
+        foreach (var ca in authorities)
+        {
+            var cluster = ca.MeshCluster ?? clusters?.FirstOrDefault(c => c.Name == ca.Cluster);
+            try
+            {
+                if (cluster is null)
+                {
+                    throw new MeshException("ClusterUnknown", MeshErrorKind.InvalidArgument,
+                        $"No cluster is known for the CA '{ca}'.", ca.Cluster ?? ca.Subject,
+                        "Pipe Get-MeshCluster's clusters into New-MeshIntermediateCA, or pass them with -Cluster (matched by name).");
+                }
+
+                Validate(cluster, ca);
+            }
+            catch (MeshException error)
+            {
+                host.WriteError(error);
+                continue;
+            }
+
+            var objects = Objects(cluster, ca, ns);
+            plans.Add(new ClusterPlan(cluster, objects,
+                $"Install plug-in CA '{ca.Subject}' as secret {ns}/{SecretName}, label namespace with network {cluster.Network}",
+                ct => installer.InstallAsync(cluster, objects, ns, force, ct)));
+        }
+
+        return PlanDelivery.DeliverAsync(host, "Installing plug-in CAs", plans, delivery);
+    }
+
     public static void Validate(MeshCluster cluster, MeshCertificateAuthority ca)
     {
         if (ca.Kind != MeshCAKind.Intermediate)
