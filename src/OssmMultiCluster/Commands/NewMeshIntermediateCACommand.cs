@@ -17,10 +17,7 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
     private const string ByName = "ByName";
     private const string ByCluster = "ByCluster";
 
-    private readonly List<(string cluster, Task<MeshCertificateAuthority> ca)> _pending = new();
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
-    private readonly CertificateAuthorityService _service = new();
-    private IntermediateCAOptions? _options;
+    private IntermediateIssuance? _issuance;
 
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
@@ -82,7 +79,7 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
             key = new KeySpec(PkiFormat.SpecOf(RootCA.Certificate).Algorithm, KeySize);
         }
 
-        _options = new IntermediateCAOptions
+        _issuance = new IntermediateIssuance(RootCA, new IntermediateCAOptions
         {
             Organization = Organization,
             CommonName = CommonName,
@@ -90,8 +87,7 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
             ValidityDays = MyInvocation.BoundParameters.ContainsKey(nameof(ValidityDays)) ? ValidityDays : null,
             DnsNames = DnsName,
             ControlPlaneNamespace = ControlPlaneNamespace,
-        };
-        key?.Validate();
+        }, Cancellation);
     }
 
     private protected override void Process()
@@ -99,52 +95,11 @@ public sealed class NewMeshIntermediateCACommand : MeshCmdlet
         var targets = ParameterSetName == ByCluster
             ? Cluster.Select(c => (name: c.Name, cluster: (MeshCluster?)c))
             : ClusterName.Select(n => (name: n, cluster: (MeshCluster?)null));
-        foreach (var (cluster, meshCluster) in targets)
+        foreach (var (name, cluster) in targets)
         {
-            try
-            {
-                _service.ValidateIntermediate(RootCA, cluster, _options!);
-                if (!_seen.Add(cluster))
-                {
-                    throw new MeshException("DuplicateClusterName", MeshErrorKind.InvalidArgument,
-                        $"Cluster '{cluster}' was given more than once; each cluster gets one intermediate CA.", cluster,
-                        "Give every cluster once, with a distinct name.");
-                }
-            }
-            catch (MeshException error) when (error.ErrorId is not ("NotARootCA" or "RootKeyMissing" or "RootCAExpired" or "IntermediateOutlivesRoot"))
-            {
-                // A root that cannot issue stops the command (below, as every escaping failure does); one cluster's bad input does not.
-                WriteMeshError(error);
-                continue;
-            }
-
-            WriteVerbose($"Issuing the intermediate CA of cluster '{cluster}'.");
-            var issued = _service.CreateIntermediateAsync(RootCA, cluster, _options!, Cancellation);
-            _pending.Add((cluster, meshCluster is null ? issued : BindAsync(issued, meshCluster)));
+            _issuance!.Add(name, cluster, WriteMeshError, WriteVerbose);
         }
     }
 
-    private static async Task<MeshCertificateAuthority> BindAsync(Task<MeshCertificateAuthority> issued, MeshCluster cluster) =>
-        (await issued.ConfigureAwait(false)).For(cluster);
-
-    private protected override void End()
-    {
-        foreach (var (cluster, ca) in _pending)
-        {
-            try
-            {
-                WriteObject(Await(ca, $"Issuing the intermediate CA of cluster '{cluster}'"));
-            }
-            catch (MeshException error)
-            {
-                WriteMeshError(error);
-            }
-            catch (System.Security.Cryptography.CryptographicException error)
-            {
-                WriteMeshError(new MeshException("CertificateIssueFailed", MeshErrorKind.InvalidOperation,
-                    $"Issuing the intermediate CA of cluster '{cluster}' failed: {error.Message}", cluster,
-                    "Check the root CA (Import-MeshCA validates it) and try again.", error));
-            }
-        }
-    }
+    private protected override void End() => Run(host => _issuance!.WriteAllAsync(host));
 }

@@ -77,6 +77,12 @@ public sealed class MeshCertificateAuthority
 
     internal AsymmetricAlgorithm? PrivateKey { get; }
 
+    /// <summary>
+    /// A root made by New-MeshRootCA -PregenerateKeys: the intermediates' keys generated with it, taken by
+    /// New-MeshIntermediateCA -RootCA this root. They belong to this object (memory only) and go when it goes.
+    /// </summary>
+    internal Pki.KeyPool? IssuingKeys { get; init; }
+
     /// <summary>The root CA object this intermediate was issued by, when it was issued or imported in this session.</summary>
     internal MeshCertificateAuthority? Root { get; }
 

@@ -18,12 +18,16 @@ internal sealed class CertificateAuthorityService
     /// <summary>Certificates start slightly in the past so that clusters whose clocks run behind accept them.</summary>
     internal static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
 
-    private readonly KeyPool _keys;
+    private readonly KeyPool? _keys;
     private readonly TimeProvider _clock;
 
+    /// <param name="keys">
+    /// Where every key comes from (tests); null: each root gets a pool of its own, which its intermediates take keys
+    /// from (<see cref="MeshCertificateAuthority.IssuingKeys"/>), so no key outlives the root it was made for.
+    /// </param>
     public CertificateAuthorityService(KeyPool? keys = null, TimeProvider? clock = null)
     {
-        _keys = keys ?? KeyPool.Shared;
+        _keys = keys;
         _clock = clock ?? TimeProvider.System;
     }
 
@@ -38,13 +42,17 @@ internal sealed class CertificateAuthorityService
 
         // The root's key and the intermediates' are generated together, plus one spare so that nobody waits for
         // the slowest prime search; the root takes whichever finishes first.
-        _keys.Prepare(options.Key, 1 + (options.PregenerateKeys > 0 ? options.PregenerateKeys + SpareKeys : 0));
-        var key = await _keys.TakeAsync(options.Key, cancellation).ConfigureAwait(false);
+        var keys = _keys ?? new KeyPool();
+        keys.Prepare(options.Key, 1 + (options.PregenerateKeys > 0 ? options.PregenerateKeys + SpareKeys : 0));
+        var key = await keys.TakeAsync(options.Key, cancellation).ConfigureAwait(false);
         var subject = BuildName(options.Organization, options.CommonName, locality: null);
         var notBefore = Now() - ClockSkewAllowance;
         var certificate = Issue(subject, key, subject, key, issuerKeyIdentifier: null, isIntermediate: false,
             dnsNames: Array.Empty<string>(), notBefore, Now().AddDays(options.ValidityDays), options.Key);
-        return new MeshCertificateAuthority(MeshCAKind.Root, certificate, key, cluster: null, root: null, rootCertificate: null);
+        return new MeshCertificateAuthority(MeshCAKind.Root, certificate, key, cluster: null, root: null, rootCertificate: null)
+        {
+            IssuingKeys = options.PregenerateKeys > 0 ? keys : null,
+        };
     }
 
     /// <summary>
@@ -65,7 +73,7 @@ internal sealed class CertificateAuthorityService
         ValidateIntermediate(root, cluster, options);
         var spec = options.Key ?? SpecOf(root);
         var notAfter = IntermediateNotAfter(root, options);
-        var key = await _keys.TakeAsync(spec, cancellation).ConfigureAwait(false);
+        var key = await (_keys ?? root.IssuingKeys ?? new KeyPool()).TakeAsync(spec, cancellation).ConfigureAwait(false);
 
         var notBefore = Now() - ClockSkewAllowance;
         if (notBefore < root.NotBefore)

@@ -7,15 +7,15 @@ namespace OssmMultiCluster.Pki;
 /// and RSA key generation dominates the PKI's time; so the root's key and the intermediates' keys are generated
 /// concurrently, none waiting for another, and each request takes whichever prepared key finishes first.
 /// RSA generation time varies several-fold with the luck of the prime search; taking the first finished of one
-/// more key than needed cuts the wait for the slowest (see bench/pki.ps1). Keys never taken stay in this
-/// process's memory only, for the next request, and are never written anywhere.
+/// more key than needed cuts the wait for the slowest (see bench/pki.ps1). A pool belongs to the root CA it was made
+/// with (<see cref="Model.MeshCertificateAuthority.IssuingKeys"/>), not to the process: keys never taken stay in that
+/// object's memory only, and are never written anywhere.
 /// </summary>
 internal sealed class KeyPool
 {
     private readonly object _sync = new();
     private readonly Dictionary<KeySpec, List<Task<AsymmetricAlgorithm>>> _pending = new();
 
-    public static KeyPool Shared { get; } = new();
 
     public KeyGeneratorBackend Backend { get; set; } = KeyGeneratorBackend.Platform;
 

@@ -114,6 +114,26 @@ public sealed class CertificateAuthorityServiceTests : IClassFixture<PkiTestData
         Assert.Equal(name, error.Target);
     }
 
+    [Fact]
+    public async Task Keys_made_ahead_belong_to_their_root_and_only_its_intermediates_take_them()
+    {
+        // No pool given: as the cmdlets run it, each root gets a pool of its own.
+        var service = new CertificateAuthorityService();
+        var spec = new KeySpec(MeshKeyAlgorithm.ECDSA, 256);
+        var first = await service.CreateRootAsync(new RootCAOptions { Key = spec, PregenerateKeys = 2 });
+        var second = await service.CreateRootAsync(new RootCAOptions { Key = spec, PregenerateKeys = 0 });
+        Assert.NotNull(first.IssuingKeys);
+        Assert.Null(second.IssuingKeys);
+        Assert.Equal(2 + CertificateAuthorityService.SpareKeys, first.IssuingKeys!.PreparedCount(spec));
+
+        // The second root's intermediate generates its own key: the first root's stay with it.
+        await service.CreateIntermediateAsync(second, "east", new IntermediateCAOptions());
+        Assert.Equal(3, first.IssuingKeys.PreparedCount(spec));
+        var west = await service.CreateIntermediateAsync(first, "west", new IntermediateCAOptions());
+        Assert.Equal(2, first.IssuingKeys.PreparedCount(spec));
+        Assert.Null(west.IssuingKeys);
+    }
+
     [Theory]
     [InlineData(MeshKeyAlgorithm.RSA, 1024, "KeySizeTooSmall")]
     [InlineData(MeshKeyAlgorithm.RSA, 2049, "KeySizeInvalid")]
