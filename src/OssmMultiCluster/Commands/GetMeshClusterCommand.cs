@@ -62,7 +62,6 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
 
     private protected override void End()
     {
-        IReadOnlyList<MeshCluster> clusters;
         var selection = new ClusterSelection
         {
             Kubeconfigs = _kubeconfigs.Count > 0 ? _kubeconfigs : null,
@@ -72,28 +71,6 @@ public sealed class GetMeshClusterCommand : MeshCmdlet
             CredentialTimeout = CredentialTimeout,
             RequestTimeout = RequestTimeout,
         };
-
-        // Off the pipeline thread: a credential plugin may take seconds, and Ctrl+C must stop the wait at once.
-        clusters = Run(ct => Task.FromResult(new ClusterResolver().Resolve(selection, ct)));
-
-        foreach (var warning in ClusterSet.NetworkWarnings(clusters))
-        {
-            WriteWarning(warning);
-        }
-
-        if (!Test)
-        {
-            WriteObject(clusters, enumerateCollection: true);
-            return;
-        }
-
-        ForEachCluster("Contacting API servers",
-            clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, string)>>)(async ct => (c, await ClusterProbe.PingAsync(c, ct).ConfigureAwait(false))))).ToList(),
-            answered =>
-            {
-                var (cluster, version) = answered;
-                WriteVerbose($"Cluster '{cluster.Name}' ({cluster.Server}) answered: Kubernetes {version}.");
-                WriteObject(cluster);
-            });
+        Run(host => ClusterDiscovery.RunAsync(host, selection, Test));
     }
 }

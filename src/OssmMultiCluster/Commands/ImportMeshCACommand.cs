@@ -55,49 +55,29 @@ public sealed class ImportMeshCACommand : MeshCmdlet
         var password = Reveal(KeyPassword);
         try
         {
+            var service = new CAImportService();
             if (ParameterSetName == LayoutSet)
             {
-                foreach (var path in Path)
+                var folders = Path.Select(p => Resolve(p)).ToList();
+                Run(host =>
                 {
-                    ImportLayout(path, password);
-                }
+                    service.ImportLayouts(host, folders, password);
+                    return Task.CompletedTask;
+                });
             }
             else
             {
-                WriteObject(new CAImportService().ImportFiles(Resolve(CertificatePath), Resolve(KeyPath), Resolve(ChainPath),
-                    Resolve(RootCertificatePath), ClusterName, password));
+                // One CA from explicit files: a failure is this pipeline input's error, and the next input is still read.
+                var ca = Guarded(() => service.ImportFiles(Resolve(CertificatePath), Resolve(KeyPath), Resolve(ChainPath), Resolve(RootCertificatePath), ClusterName, password));
+                if (ca is not null)
+                {
+                    WriteObject(ca);
+                }
             }
-        }
-        catch (MeshException error)
-        {
-            WriteMeshError(error);
         }
         finally
         {
             Array.Clear(password);
-        }
-    }
-
-    /// <summary>One folder; a folder that cannot be read is reported and the next one is still read.</summary>
-    private void ImportLayout(string path, char[] password)
-    {
-        try
-        {
-            foreach (var result in new CAImportService().ImportLayout(Resolve(path), password))
-            {
-                if (result.Authority is not null)
-                {
-                    WriteObject(result.Authority);
-                }
-                else
-                {
-                    WriteMeshError(result.Error!);
-                }
-            }
-        }
-        catch (MeshException error)
-        {
-            WriteMeshError(error);
         }
     }
 

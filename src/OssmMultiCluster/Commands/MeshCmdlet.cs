@@ -110,6 +110,24 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
     private protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 
+    /// <summary>
+    /// Runs the work of one pipeline input whose failure must not stop the next input: its MeshException is written as
+    /// that input's (non-terminating) error, and null returned.
+    /// </summary>
+    private protected T? Guarded<T>(Func<T> work)
+        where T : class
+    {
+        try
+        {
+            return work();
+        }
+        catch (MeshException error)
+        {
+            WriteMeshError(error);
+            return null;
+        }
+    }
+
     private protected void ThrowMeshError(MeshException error) => ThrowTerminatingError(ToErrorRecord(error));
 
     internal static ErrorRecord ToErrorRecord(MeshException error)

@@ -14,6 +14,35 @@ internal sealed record CAImportResult(string Source, MeshCertificateAuthority? A
 /// </summary>
 internal sealed class CAImportService
 {
+    /// <summary>
+    /// Import-MeshCA -Path: every folder's CAs written as they are read. A folder, or a CA in it, that cannot be read
+    /// is its error, and the next one is still read.
+    /// </summary>
+    public void ImportLayouts(IMeshHost host, IEnumerable<string> directories, char[] keyPassword)
+    {
+        foreach (var directory in directories)
+        {
+            try
+            {
+                foreach (var result in ImportLayout(directory, keyPassword))
+                {
+                    if (result.Authority is not null)
+                    {
+                        host.WriteObject(result.Authority);
+                    }
+                    else
+                    {
+                        host.WriteError(result.Error!);
+                    }
+                }
+            }
+            catch (MeshException error)
+            {
+                host.WriteError(error);
+            }
+        }
+    }
+
     /// <summary>Imports root/ (if present) and every &lt;cluster&gt;/ folder holding a ca-cert.pem.</summary>
     public IReadOnlyList<CAImportResult> ImportLayout(string directory, ReadOnlySpan<char> keyPassword = default)
     {
