@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh;
+using OssmMultiCluster.Mesh.Resources;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Commands;
@@ -117,7 +118,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
                 var clusterOptions = options with { Flavor = detected?.Flavor ?? Flavor };
                 if (clusterOptions.Flavor == MeshFlavor.Ossm3 && clusterOptions.Version is null)
                 {
-                    clusterOptions = clusterOptions with { Version = await OperatorDetection.DefaultVersionAsync(cluster, KubeKind.Istio, ct).ConfigureAwait(false) };
+                    clusterOptions = clusterOptions with { Version = await OperatorDetection.DefaultVersionAsync(cluster, KubeKind.Of<Istio>(), ct).ConfigureAwait(false) };
                 }
 
                 return (cluster, clusterOptions, detected?.Reason);

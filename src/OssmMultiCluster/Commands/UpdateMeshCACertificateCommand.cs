@@ -171,7 +171,7 @@ public sealed class UpdateMeshCACertificateCommand : MeshInstallCmdlet
 
             if (plan.Secret is { } secret)
             {
-                objects.Add(new KubeObject(KubeKind.Secret, Namespace, CACertificateInstaller.SecretName, secret));
+                objects.Add(KubeObject.Of(secret));
             }
             else
             {

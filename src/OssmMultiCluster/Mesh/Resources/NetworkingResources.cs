@@ -1,4 +1,24 @@
+using k8s.Models;
+
 namespace OssmMultiCluster.Mesh.Resources;
+
+/// <summary>An Istio Gateway: the east-west gateway's, and istiod's when it is exposed.</summary>
+[KubernetesEntity(Group = "networking.istio.io", ApiVersion = "v1beta1", Kind = "Gateway", PluralName = "gateways")]
+internal sealed class Gateway : CustomResource<GatewaySpec>
+{
+}
+
+/// <summary>An Istio VirtualService: istiod's routes through the east-west gateway.</summary>
+[KubernetesEntity(Group = "networking.istio.io", ApiVersion = "v1beta1", Kind = "VirtualService", PluralName = "virtualservices")]
+internal sealed class VirtualService : CustomResource<VirtualServiceSpec>
+{
+}
+
+/// <summary>An Istio PeerAuthentication: OSSM 3's mesh-wide strict mTLS.</summary>
+[KubernetesEntity(Group = "security.istio.io", ApiVersion = "v1beta1", Kind = "PeerAuthentication", PluralName = "peerauthentications")]
+internal sealed class PeerAuthentication : CustomResource<PeerAuthenticationSpec>
+{
+}
 
 /// <summary>The spec of an Istio Gateway (networking.istio.io).</summary>
 internal sealed class GatewaySpec

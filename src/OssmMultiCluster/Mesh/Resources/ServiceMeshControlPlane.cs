@@ -2,6 +2,12 @@ using k8s.Models;
 
 namespace OssmMultiCluster.Mesh.Resources;
 
+/// <summary>An OSSM 2 control plane.</summary>
+[KubernetesEntity(Group = "maistra.io", ApiVersion = "v2", Kind = "ServiceMeshControlPlane", PluralName = "servicemeshcontrolplanes")]
+internal sealed class ServiceMeshControlPlane : CustomResource<SmcpSpec>
+{
+}
+
 /// <summary>The spec of an OSSM 2 ServiceMeshControlPlane (maistra.io/v2), the fields the module sets.</summary>
 internal sealed class SmcpSpec
 {
