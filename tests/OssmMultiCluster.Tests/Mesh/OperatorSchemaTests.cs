@@ -18,7 +18,7 @@ namespace OssmMultiCluster.Tests.Mesh;
 /// </summary>
 public sealed class OperatorSchemaTests
 {
-    private static readonly string Upstream = Path.Combine(RepoPaths.Root, "..", "shared", "reference", "upstream", "crds");
+    internal static readonly string Upstream = Path.Combine(RepoPaths.Root, "..", "shared", "reference", "upstream", "crds");
 
     public static TheoryData<string, string> Resources() => new()
     {
@@ -165,7 +165,7 @@ public sealed class OperatorSchemaTests
         throw new Xunit.Sdk.XunitException($"no {kind.Kind}.{kind.Group} CRD in {set}");
     }
 
-    private static IEnumerable<JsonObject> Documents(string file)
+    internal static IEnumerable<JsonObject> Documents(string file)
     {
         var parser = new Parser(new StringReader(File.ReadAllText(file)));
         var deserializer = new DeserializerBuilder().Build();
