@@ -20,7 +20,7 @@ internal sealed class PeerAuthentication : CustomResource<PeerAuthenticationSpec
 {
 }
 
-/// <summary>The spec of an Istio Gateway (networking.istio.io).</summary>
+/// <summary>The spec of an Istio Gateway.</summary>
 internal sealed class GatewaySpec
 {
     public Dictionary<string, string>? Selector { get; set; }
@@ -46,7 +46,7 @@ internal sealed class GatewayTls
     public string? Mode { get; set; }
 }
 
-/// <summary>The spec of an Istio VirtualService (networking.istio.io), the TLS routes -ExposeIstiod needs.</summary>
+/// <summary>The spec of an Istio VirtualService, the TLS routes -ExposeIstiod needs.</summary>
 internal sealed class VirtualServiceSpec
 {
     public List<string> Hosts { get; set; } = new();
@@ -82,7 +82,7 @@ internal sealed class PortSelector
     public int Number { get; set; }
 }
 
-/// <summary>The spec of an Istio PeerAuthentication (security.istio.io): mesh-wide strict mTLS for OSSM 3.</summary>
+/// <summary>The spec of an Istio PeerAuthentication: mesh-wide strict mTLS for OSSM 3.</summary>
 internal sealed class PeerAuthenticationSpec
 {
     public PeerAuthenticationMtls? Mtls { get; set; }

@@ -17,7 +17,7 @@ internal sealed class IstioCni : CustomResource<IstioCniSpec>
 {
 }
 
-/// <summary>The spec of an OSSM 3 Istio resource (sailoperator.io/v1), the fields the module sets.</summary>
+/// <summary>The spec of an OSSM 3 Istio resource, the fields the module sets.</summary>
 internal sealed class IstioSpec
 {
     public string? Version { get; set; }
@@ -82,7 +82,7 @@ internal sealed class IstioMeshConfig
     public IstioProxyConfig? DefaultConfig { get; set; }
 }
 
-/// <summary>The spec of an OSSM 3 IstioCNI resource (sailoperator.io/v1).</summary>
+/// <summary>The spec of an OSSM 3 IstioCNI resource.</summary>
 internal sealed class IstioCniSpec
 {
     public string? Version { get; set; }

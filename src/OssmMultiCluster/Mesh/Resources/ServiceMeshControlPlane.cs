@@ -8,7 +8,7 @@ internal sealed class ServiceMeshControlPlane : CustomResource<SmcpSpec>
 {
 }
 
-/// <summary>The spec of an OSSM 2 ServiceMeshControlPlane (maistra.io/v2), the fields the module sets.</summary>
+/// <summary>The spec of an OSSM 2 ServiceMeshControlPlane, the fields the module sets.</summary>
 internal sealed class SmcpSpec
 {
     public string? Version { get; set; }
