@@ -253,3 +253,71 @@ Describe 'A cluster that is down' {
         $errors[0].TargetObject | Should -BeExactly 'gone'
     }
 }
+
+Describe 'Every kind the module writes, on one path' {
+    It 'reads, applies and deletes each kind at the URL and scope the cluster''s discovery gives it' {
+        # Every kind: the CA secret and namespaces, an OSSM 3 control plane (Istio, IstioCNI, PeerAuthentication), the
+        # gateway with a PDB and istiod's exposure (Service, Deployment, PodDisruptionBudget, Gateway, VirtualService),
+        # the reader account (ServiceAccount, ClusterRole, ClusterRoleBinding), an OSSM 2 control plane; then the uninstalls.
+        $ns = 'mesh-uninstall-kinds'
+        $run = Invoke-ModuleScript @'
+$ErrorActionPreference = 'Stop'
+$sail = Get-MeshCluster -Kubeconfig $sailwest
+$maistra = Get-MeshCluster -Kubeconfig $west
+$root = New-MeshRootCA -KeySize 2048
+$null = $sail | New-MeshIntermediateCA -RootCA $root -KeySize 2048 | Install-MeshCACertificate -Namespace $ns -Verbose
+$null = $sail | Install-MeshControlPlane -MeshId kinds-mesh -Flavor Ossm3 -Name kinds -Namespace $ns -Verbose
+$null = $sail | Install-MeshEastWestGateway -Flavor Ossm3 -Namespace $ns -Replicas 2 -ExposeIstiod -Verbose
+$null = New-MeshRemoteSecret -Cluster $sail -Namespace $ns -CreateServiceAccount -Verbose -WarningAction SilentlyContinue
+$null = $maistra | Install-MeshControlPlane -MeshId kinds-mesh -Flavor Ossm2 -Namespace $ns -Verbose
+$null = $sail | Uninstall-MeshEastWestGateway -Namespace $ns -Confirm:$false -Verbose
+$null = $sail | Uninstall-MeshControlPlane -Flavor Ossm3 -Name kinds -Namespace $ns -Confirm:$false -Verbose -WarningAction SilentlyContinue
+$null = $sail | Uninstall-MeshCACertificate -Namespace $ns -Confirm:$false -Verbose
+$null = $maistra | Uninstall-MeshControlPlane -Flavor Ossm2 -Namespace $ns -Confirm:$false -Verbose
+'@ -Variables @{ sailwest = $sailwest; west = $west; ns = $ns }
+        $run | Assert-NoScriptError
+
+        # One object's calls: <cluster>: <method> /api/v1/... or /apis/<group>/<version>/..., [namespaces/<ns>/]<plural>/<name>.
+        $discovery = @{}
+        $seen = [System.Collections.Generic.HashSet[string]]::new()
+        $calls = @($run.Verbose | Where-Object { $_ -match '^(\w+): (GET|PATCH|DELETE) (/api/v1|/apis/[^/]+/[^/]+)/([^?\s]+)\S* -> (\d+)' } | ForEach-Object {
+            $cluster, $method, $prefix, $rest, $status = $Matches[1], $Matches[2], $Matches[3], @($Matches[4] -split '/'), $Matches[5]
+            if ($rest.Count -eq 2 -or ($rest.Count -eq 4 -and $rest[0] -eq 'namespaces')) {
+                [pscustomobject]@{ Cluster = $cluster; Method = $method; Prefix = $prefix; Namespaced = $rest.Count -eq 4; Plural = $rest[-2]; Status = $status }
+            }
+        })
+        $calls.Count | Should -BeGreaterThan 40
+        foreach ($call in $calls) {
+            $key = "$($call.Cluster)$($call.Prefix)"
+            if (-not $discovery.ContainsKey($key)) {
+                $r = Invoke-LabKubectl $lab $call.Cluster -Try get --raw $call.Prefix
+                $discovery[$key] = if ($r.Code -eq 0) { ($r.Output | ConvertFrom-Json).resources } else { $null }
+            }
+
+            if ($null -eq $discovery[$key]) {
+                # A version the cluster does not serve (policy/v1 before 1.21): looked in, found nothing, looked in the next.
+                "$($call.Method) $($call.Status)" | Should -Be 'GET 404' -Because "$($call.Prefix) is not served"
+                continue
+            }
+
+            $served = @($discovery[$key] | Where-Object name -EQ $call.Plural)
+            $served | Should -HaveCount 1 -Because "$($call.Cluster) serves $($call.Plural) under $($call.Prefix)"
+            $served[0].namespaced | Should -Be $call.Namespaced -Because "$($call.Prefix)/$($call.Plural) is $(if ($served[0].namespaced) { '' } else { 'not ' })namespaced"
+            $null = $seen.Add("$($call.Method) $($served[0].kind)")
+        }
+
+        foreach ($kind in 'Namespace', 'Secret', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget',
+            'Gateway', 'VirtualService', 'Istio', 'IstioCNI', 'PeerAuthentication', 'ServiceMeshControlPlane') {
+            "PATCH $kind" | Should -BeIn $seen
+            "GET $kind" | Should -BeIn $seen
+        }
+
+        foreach ($kind in 'Secret', 'Service', 'Deployment', 'PodDisruptionBudget', 'Gateway', 'VirtualService', 'Istio', 'PeerAuthentication', 'ServiceMeshControlPlane') {
+            "DELETE $kind" | Should -BeIn $seen
+        }
+
+        Test-LabObject sailwest @('-n', $ns, 'service', 'istio-eastwestgateway') | Should -BeFalse
+        Test-LabObject sailwest @('istios.sailoperator.io', 'kinds') | Should -BeFalse
+        Test-LabObject west @('-n', $ns, 'smcp', 'basic') | Should -BeFalse
+    }
+}

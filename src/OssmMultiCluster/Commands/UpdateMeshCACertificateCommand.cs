@@ -164,7 +164,7 @@ public sealed class UpdateMeshCACertificateCommand : MeshExportCmdlet
 
             if (plan.Secret is { } secret)
             {
-                objects.Add(new KubeObject(KubeKind.Secret, Namespace, CACertificateInstaller.SecretName, secret));
+                objects.Add(KubeObject.Of(secret));
             }
             else
             {

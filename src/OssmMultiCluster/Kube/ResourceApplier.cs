@@ -32,7 +32,11 @@ internal sealed class ResourceApplier
 
     /// <summary>The object as the cluster has it now (null: it does not exist), for <see cref="ApplyAsync(KubeObject, object?, bool, CancellationToken)"/>.</summary>
     public Task<object?> ReadBeforeApplyAsync(KubeObject obj, CancellationToken cancellation) =>
-        Guard(() => ReadObjectAsync(obj.Kind, obj.Namespace, obj.Name, cancellation), "applying " + obj.Describe(), cancellation);
+        ReadAsync(obj.Kind, obj.Namespace, obj.Name, "applying " + obj.Describe(), cancellation);
+
+    /// <summary>Reads an object of any kind, as JSON, or null when it (or its API version) is not there.</summary>
+    public Task<object?> ReadAsync(KubeKind kind, string? ns, string name, string what, CancellationToken cancellation) =>
+        Guard(() => ReadObjectAsync(kind, ns, name, cancellation), what, cancellation);
 
     /// <summary>
     /// Applies an object the caller has just read (<paramref name="before"/>, null: it does not exist), so the cluster
@@ -94,43 +98,11 @@ internal sealed class ResourceApplier
         var what = $"deleting {kind.Kind} {(ns is null ? string.Empty : ns + "/")}{name}";
         try
         {
-            if (kind == KubeKind.Secret)
-            {
-                await _cluster.Client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-            else if (kind == KubeKind.Service)
-            {
-                try
-                {
-                    await _cluster.Client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    // Servers before 1.21 answer a Service deletion with a Status, not the Service the client expects:
-                    // the deletion succeeded (any failure is an HTTP error, caught below).
-                }
-            }
-            else if (kind == KubeKind.ServiceAccount)
-            {
-                await _cluster.Client.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-            else if (kind == KubeKind.Namespace)
-            {
-                await _cluster.Client.CoreV1.DeleteNamespaceAsync(name, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-            else if (kind.IsCore)
-            {
-                throw new NotSupportedException($"Deleting core kind {kind.Kind} is not handled.");
-            }
-            else if (kind.Namespaced)
-            {
-                await _cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-            else
-            {
-                await _cluster.Client.CustomObjects.DeleteClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-
+            // The answer is taken as it comes, never read as the object: servers before 1.21 answer a Service deletion
+            // with a Status, not the Service (any failure is an HTTP error, caught below).
+            _ = kind.Namespaced
+                ? await _cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: cancellation).ConfigureAwait(false)
+                : await _cluster.Client.CustomObjects.DeleteClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellationToken: cancellation).ConfigureAwait(false);
             return new MeshResourceResult(_cluster.Name, kind.Kind, ns, name, MeshResourceAction.Deleted, null);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
@@ -203,23 +175,18 @@ internal sealed class ResourceApplier
         }
     }
 
-    /// <summary>One object of any kind the module handles, as the client returns it; null when it (or its API version) is not there.</summary>
+    /// <summary>
+    /// One object of any kind, as the server has it (JSON); null when it (or its API version) is not there. Every kind
+    /// takes the same way: KubernetesClient's custom-object calls, which address the core group ("") under /api/v1 and
+    /// every other under /apis/&lt;group&gt;/&lt;version&gt;, through the cluster's client (its retries, log and TLS check).
+    /// </summary>
     public async Task<object?> ReadObjectAsync(KubeKind kind, string? ns, string name, CancellationToken cancellation)
     {
         try
         {
-            var core = _cluster.Client.CoreV1;
-            return kind.Kind switch
-            {
-                "Namespace" when kind.IsCore => await core.ReadNamespaceAsync(name, cancellationToken: cancellation).ConfigureAwait(false),
-                "Secret" when kind.IsCore => await core.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false),
-                "Service" when kind.IsCore => await core.ReadNamespacedServiceAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false),
-                "ServiceAccount" when kind.IsCore => await core.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: cancellation).ConfigureAwait(false),
-                _ when kind.IsCore => throw new NotSupportedException($"Core kind {kind.Kind} is not handled."),
-                _ => kind.Namespaced
-                    ? await _cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellation).ConfigureAwait(false)
-                    : await _cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellation).ConfigureAwait(false),
-            };
+            return kind.Namespaced
+                ? await _cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellation).ConfigureAwait(false)
+                : await _cluster.Client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellation).ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -231,20 +198,11 @@ internal sealed class ResourceApplier
     {
         var patch = new V1Patch(obj.Body, V1Patch.PatchType.ApplyPatch);
         var kind = obj.Kind;
-        var core = _cluster.Client.CoreV1;
-        return kind.Kind switch
-        {
-            "Namespace" when kind.IsCore => await core.PatchNamespaceAsync(patch, obj.Name, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
-            "Secret" when kind.IsCore => await core.PatchNamespacedSecretAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
-            "Service" when kind.IsCore => await core.PatchNamespacedServiceAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
-            "ServiceAccount" when kind.IsCore => await core.PatchNamespacedServiceAccountAsync(patch, obj.Name, obj.Namespace, fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
-            _ when kind.IsCore => throw new NotSupportedException($"Core kind {kind.Kind} is not handled."),
-            _ => kind.Namespaced
-                ? await _cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, obj.Namespace, kind.Plural, obj.Name,
-                    fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)
-                : await _cluster.Client.CustomObjects.PatchClusterCustomObjectAsync(patch, kind.Group, kind.Version, kind.Plural, obj.Name,
-                    fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false),
-        };
+        return kind.Namespaced
+            ? await _cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, obj.Namespace, kind.Plural, obj.Name,
+                fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false)
+            : await _cluster.Client.CustomObjects.PatchClusterCustomObjectAsync(patch, kind.Group, kind.Version, kind.Plural, obj.Name,
+                fieldManager: _fieldManager, force: force, cancellationToken: cancellation).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -120,7 +120,7 @@ internal sealed class CACertificateInstaller
     public static IReadOnlyList<KubeObject> Objects(MeshCluster cluster, MeshCertificateAuthority ca, string controlPlaneNamespace) => new[]
     {
         MeshObjects.Namespace(controlPlaneNamespace, cluster.Network),
-        new KubeObject(KubeKind.Secret, controlPlaneNamespace, SecretName, BuildSecret(ca, controlPlaneNamespace)),
+        KubeObject.Of(BuildSecret(ca, controlPlaneNamespace)),
     };
 
     private static V1Secret BuildSecret(MeshCertificateAuthority ca, string controlPlaneNamespace) => new()

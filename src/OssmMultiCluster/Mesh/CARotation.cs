@@ -232,10 +232,8 @@ internal static class CARotation
     /// PROXY_CONFIG_XDS_AGENT), applied with a field manager of its own so it takes no field from Install-MeshControlPlane.
     /// </summary>
     public static KubeObject MultiRootObject(ControlPlaneRef controlPlane) => controlPlane.Flavor == MeshFlavor.Ossm2
-        ? new KubeObject(KubeKind.ServiceMeshControlPlane, controlPlane.Namespace, controlPlane.Name, new CustomResource<SmcpSpec>
+        ? KubeObject.Of(new ServiceMeshControlPlane
         {
-            ApiVersion = KubeKind.ServiceMeshControlPlane.ApiVersion,
-            Kind = KubeKind.ServiceMeshControlPlane.Kind,
             Metadata = new V1ObjectMeta { Name = controlPlane.Name, NamespaceProperty = controlPlane.Namespace },
             Spec = new SmcpSpec
             {
@@ -249,10 +247,8 @@ internal static class CARotation
                 Proxy = new SmcpProxy { Runtime = new SmcpComponentRuntime { Container = new SmcpContainer { Env = new Dictionary<string, string> { [ProxyXdsAgentEnv] = "true" } } } },
             },
         })
-        : new KubeObject(KubeKind.Istio, null, controlPlane.Name, new CustomResource<IstioSpec>
+        : KubeObject.Of(new Istio
         {
-            ApiVersion = KubeKind.Istio.ApiVersion,
-            Kind = KubeKind.Istio.Kind,
             Metadata = new V1ObjectMeta { Name = controlPlane.Name },
             Spec = new IstioSpec
             {

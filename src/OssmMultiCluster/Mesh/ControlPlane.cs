@@ -47,9 +47,9 @@ internal static class ControlPlane
     public const string Ossm3Operator = "the Red Hat OpenShift Service Mesh 3 operator (Sail)";
 
     public static IReadOnlyList<(KubeKind kind, string install)> RequiredApis(ControlPlaneOptions options) => options.Flavor == MeshFlavor.Ossm2
-        ? new[] { (KubeKind.ServiceMeshControlPlane, Ossm2Operator) }
-        : new[] { (KubeKind.Istio, Ossm3Operator), (KubeKind.PeerAuthentication, Ossm3Operator) }
-            .Concat(options.SkipCni ? Array.Empty<(KubeKind, string)>() : new[] { (KubeKind.IstioCNI, Ossm3Operator) }).ToArray();
+        ? new[] { (KubeKind.Of<ServiceMeshControlPlane>(), Ossm2Operator) }
+        : new[] { (KubeKind.Of<Istio>(), Ossm3Operator), (KubeKind.Of<PeerAuthentication>(), Ossm3Operator) }
+            .Concat(options.SkipCni ? Array.Empty<(KubeKind, string)>() : new[] { (KubeKind.Of<IstioCni>(), Ossm3Operator) }).ToArray();
 
     public static IReadOnlyList<KubeObject> Objects(MeshCluster cluster, ControlPlaneOptions options)
     {
@@ -69,20 +69,16 @@ internal static class ControlPlane
         if (!options.SkipCni)
         {
             objects.Add(MeshObjects.Namespace(options.CniNamespace, null));
-            objects.Add(new KubeObject(KubeKind.IstioCNI, null, "default", new CustomResource<IstioCniSpec>
+            objects.Add(KubeObject.Of(new IstioCni
             {
-                ApiVersion = KubeKind.IstioCNI.ApiVersion,
-                Kind = KubeKind.IstioCNI.Kind,
                 Metadata = new V1ObjectMeta { Name = "default" },
                 Spec = new IstioCniSpec { Version = options.Version, Namespace = options.CniNamespace },
             }));
         }
 
         objects.Add(Istio(cluster, options) with { SharedField = MeshNetworks.FieldPath(MeshFlavor.Ossm3), KeptFields = new[] { TrustDomainAliases.FieldPath(MeshFlavor.Ossm3) } });
-        objects.Add(new KubeObject(KubeKind.PeerAuthentication, options.Namespace, "default", new CustomResource<PeerAuthenticationSpec>
+        objects.Add(KubeObject.Of(new PeerAuthentication
         {
-            ApiVersion = KubeKind.PeerAuthentication.ApiVersion,
-            Kind = KubeKind.PeerAuthentication.Kind,
             Metadata = new V1ObjectMeta { Name = "default", NamespaceProperty = options.Namespace },
             Spec = new PeerAuthenticationSpec { Mtls = new PeerAuthenticationMtls { Mode = "STRICT" } },
         }));
@@ -114,10 +110,8 @@ internal static class ControlPlane
     }
 
     private static KubeObject Smcp(MeshCluster cluster, ControlPlaneOptions options) =>
-        new(KubeKind.ServiceMeshControlPlane, options.Namespace, options.ResourceName, new CustomResource<SmcpSpec>
+        KubeObject.Of(new ServiceMeshControlPlane
         {
-            ApiVersion = KubeKind.ServiceMeshControlPlane.ApiVersion,
-            Kind = KubeKind.ServiceMeshControlPlane.Kind,
             Metadata = new V1ObjectMeta { Name = options.ResourceName, NamespaceProperty = options.Namespace },
             Spec = new SmcpSpec
             {
@@ -146,10 +140,8 @@ internal static class ControlPlane
         });
 
     private static KubeObject Istio(MeshCluster cluster, ControlPlaneOptions options) =>
-        new(KubeKind.Istio, null, options.ResourceName, new CustomResource<IstioSpec>
+        KubeObject.Of(new Istio
         {
-            ApiVersion = KubeKind.Istio.ApiVersion,
-            Kind = KubeKind.Istio.Kind,
             Metadata = new V1ObjectMeta { Name = options.ResourceName },
             Spec = new IstioSpec
             {

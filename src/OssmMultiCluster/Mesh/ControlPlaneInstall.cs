@@ -1,4 +1,5 @@
 using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh.Resources;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
@@ -51,7 +52,7 @@ internal static class ControlPlaneInstall
             var clusterOptions = options with { Flavor = detected?.Flavor ?? options.Flavor };
             if (clusterOptions.Flavor == MeshFlavor.Ossm3 && clusterOptions.Version is null)
             {
-                clusterOptions = clusterOptions with { Version = await OperatorDetection.DefaultVersionAsync(cluster, KubeKind.Istio, ct).ConfigureAwait(false) };
+                clusterOptions = clusterOptions with { Version = await OperatorDetection.DefaultVersionAsync(cluster, KubeKind.Of<Istio>(), ct).ConfigureAwait(false) };
             }
 
             return (clusterOptions, detected?.Reason);

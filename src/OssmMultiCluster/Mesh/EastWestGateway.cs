@@ -47,8 +47,8 @@ internal static class EastWestGateway
 
     public static IReadOnlyList<(KubeKind kind, string install)> RequiredApis(EastWestGatewayOptions options) =>
         options.ExposeIstiod
-            ? new[] { (KubeKind.Gateway, "OpenShift Service Mesh"), (KubeKind.VirtualService, "OpenShift Service Mesh") }
-            : new[] { (KubeKind.Gateway, "OpenShift Service Mesh") };
+            ? new[] { (KubeKind.Of<Gateway>(), "OpenShift Service Mesh"), (KubeKind.Of<VirtualService>(), "OpenShift Service Mesh") }
+            : new[] { (KubeKind.Of<Gateway>(), "OpenShift Service Mesh") };
 
     /// <summary>The cluster's objects; <paramref name="pdbVersion"/> is the policy API version the cluster serves.</summary>
     public static IReadOnlyList<KubeObject> Objects(MeshCluster cluster, EastWestGatewayOptions options, string pdbVersion = "v1")
@@ -57,16 +57,15 @@ internal static class EastWestGateway
         var objects = new List<KubeObject>
         {
             MeshObjects.Namespace(options.Namespace, cluster.Network),
-            new(KubeKind.Service, options.Namespace, options.Name, Service(cluster, options, selector)),
-            new(KubeKind.Deployment, options.Namespace, options.Name, Deployment(cluster, options, selector)),
+            KubeObject.Of(Service(cluster, options, selector)),
+            KubeObject.Of(Deployment(cluster, options, selector)),
         };
         if (options.Replicas > 1)
         {
             // With one replica a PDB would block every node drain; with more it keeps one gateway serving.
-            objects.Add(new KubeObject(KubeKind.PodDisruptionBudget.WithVersion(pdbVersion), options.Namespace, options.Name, new V1PodDisruptionBudget
+            objects.Add(KubeObject.Of(new V1PodDisruptionBudget
             {
                 ApiVersion = $"policy/{pdbVersion}",
-                Kind = "PodDisruptionBudget",
                 Metadata = Meta(options.Name, options.Namespace, null),
                 Spec = new V1PodDisruptionBudgetSpec { MinAvailable = 1, Selector = new V1LabelSelector { MatchLabels = selector } },
             }));
@@ -83,10 +82,8 @@ internal static class EastWestGateway
             objects.Add(Gateway("istiod-gateway", options.Namespace, selector,
                 new GatewayServer { Port = new GatewayPort { Number = 15012, Name = "tls-istiod", Protocol = "tls" }, Hosts = new List<string> { "*" }, Tls = new GatewayTls { Mode = "PASSTHROUGH" } },
                 new GatewayServer { Port = new GatewayPort { Number = 15017, Name = "tls-istiodwebhook", Protocol = "tls" }, Hosts = new List<string> { "*" }, Tls = new GatewayTls { Mode = "PASSTHROUGH" } }));
-            objects.Add(new KubeObject(KubeKind.VirtualService, options.Namespace, "istiod-vs", new CustomResource<VirtualServiceSpec>
+            objects.Add(KubeObject.Of(new VirtualService
             {
-                ApiVersion = KubeKind.VirtualService.ApiVersion,
-                Kind = KubeKind.VirtualService.Kind,
                 Metadata = Meta("istiod-vs", options.Namespace, null),
                 Spec = new VirtualServiceSpec
                 {
@@ -184,10 +181,8 @@ internal static class EastWestGateway
     };
 
     private static KubeObject Gateway(string name, string ns, Dictionary<string, string> selector, params GatewayServer[] servers) =>
-        new(KubeKind.Gateway, ns, name, new CustomResource<GatewaySpec>
+        KubeObject.Of(new Gateway
         {
-            ApiVersion = KubeKind.Gateway.ApiVersion,
-            Kind = KubeKind.Gateway.Kind,
             Metadata = Meta(name, ns, null),
             Spec = new GatewaySpec { Selector = selector, Servers = servers.ToList() },
         });

@@ -30,7 +30,7 @@ internal static class MeshConnector
     {
         // A remote runs no istiod: nothing on it reads other clusters (its primary reads it).
         var objects = secrets.Where(s => s.SourceCluster != target.Name && controlPlane?.IsRemote != true)
-            .Select(s => new KubeObject(KubeKind.Secret, options.Namespace, s.Name, s.Secret)).ToList();
+            .Select(s => KubeObject.Of(s.Secret)).ToList();
         if (controlPlane is not null && NeedsMeshNetworks(controlPlane, options))
         {
             objects.Add(MeshNetworks.Object(controlPlane, MeshNetworks.For(target, addresses)));

@@ -12,7 +12,7 @@ namespace OssmMultiCluster.Mesh;
 /// <summary>A cluster's control plane as found on it: which flavour, which resource.</summary>
 internal sealed record ControlPlaneRef(MeshFlavor Flavor, string Name, string Namespace)
 {
-    public KubeKind Kind => Flavor == MeshFlavor.Ossm2 ? KubeKind.ServiceMeshControlPlane : KubeKind.Istio;
+    public KubeKind Kind => Flavor == MeshFlavor.Ossm2 ? KubeKind.Of<ServiceMeshControlPlane>() : KubeKind.Of<Istio>();
 
     /// <summary>An OSSM 3 remote (Istio with the remote profile): it runs no istiod, so it reads no other cluster.</summary>
     public bool IsRemote { get; init; }
@@ -34,14 +34,14 @@ internal static class MeshNetworks
     public static async Task<ControlPlaneRef> LocateAsync(MeshCluster cluster, string ns, CancellationToken cancellation, bool ossm2 = true, bool ossm3 = true)
     {
         var smcps = !ossm2 ? new List<JsonElement>() : await ListAsync(cluster, () => cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(
-            KubeKind.ServiceMeshControlPlane.Group, KubeKind.ServiceMeshControlPlane.Version, ns, KubeKind.ServiceMeshControlPlane.Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
+            KubeKind.Of<ServiceMeshControlPlane>().Group, KubeKind.Of<ServiceMeshControlPlane>().Version, ns, KubeKind.Of<ServiceMeshControlPlane>().Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
         if (smcps.Count > 0)
         {
             return new ControlPlaneRef(MeshFlavor.Ossm2, smcps[0].GetProperty("metadata").GetProperty("name").GetString()!, ns);
         }
 
         var istios = !ossm3 ? new List<JsonElement>() : await ListAsync(cluster, () => cluster.Client.CustomObjects.ListClusterCustomObjectAsync(
-            KubeKind.Istio.Group, KubeKind.Istio.Version, KubeKind.Istio.Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
+            KubeKind.Of<Istio>().Group, KubeKind.Of<Istio>().Version, KubeKind.Of<Istio>().Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
         var istio = istios.FirstOrDefault(i => i.TryGetProperty("spec", out var spec) && spec.TryGetProperty("namespace", out var n) && n.GetString() == ns);
         if (istio.ValueKind == JsonValueKind.Object)
         {
@@ -86,17 +86,13 @@ internal static class MeshNetworks
     };
 
     private static KubeObject ObjectOf(ControlPlaneRef controlPlane, Dictionary<string, MeshNetwork> networks) => controlPlane.Flavor == MeshFlavor.Ossm2
-        ? new KubeObject(KubeKind.ServiceMeshControlPlane, controlPlane.Namespace, controlPlane.Name, new CustomResource<SmcpSpec>
+        ? KubeObject.Of(new ServiceMeshControlPlane
         {
-            ApiVersion = KubeKind.ServiceMeshControlPlane.ApiVersion,
-            Kind = KubeKind.ServiceMeshControlPlane.Kind,
             Metadata = new V1ObjectMeta { Name = controlPlane.Name, NamespaceProperty = controlPlane.Namespace },
             Spec = new SmcpSpec { Cluster = new SmcpCluster { MultiCluster = new SmcpMultiCluster { MeshNetworks = networks } } },
         })
-        : new KubeObject(KubeKind.Istio, null, controlPlane.Name, new CustomResource<IstioSpec>
+        : KubeObject.Of(new Istio
         {
-            ApiVersion = KubeKind.Istio.ApiVersion,
-            Kind = KubeKind.Istio.Kind,
             Metadata = new V1ObjectMeta { Name = controlPlane.Name },
             Spec = new IstioSpec { Values = new IstioValues { Global = new IstioGlobal { MeshNetworks = networks } } },
         });

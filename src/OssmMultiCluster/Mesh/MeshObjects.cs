@@ -28,11 +28,9 @@ internal static class MeshObjects
         }
 
         // In an export, the annotation naming a remote's primary (Install-MeshControlPlane -Remote) is kept from the file.
-        return new KubeObject(KubeKind.Namespace, null, name, new V1Namespace
+        return KubeObject.Of(new V1Namespace
         {
-            ApiVersion = "v1",
-            Kind = "Namespace",
             Metadata = new V1ObjectMeta { Name = name, Labels = labels },
-        }) { SharedField = RemoteControlPlane.AnnotationField };
+        }) with { SharedField = RemoteControlPlane.AnnotationField };
     }
 }

@@ -1,5 +1,6 @@
 using k8s;
 using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh.Resources;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
@@ -14,9 +15,9 @@ internal static class MeshUninstaller
     /// <summary>What Install-MeshEastWestGateway makes, istiod's exposure first, the Service last (it holds the address).</summary>
     public static IReadOnlyList<RemovalTarget> GatewayTargets(string ns, string name) => new RemovalTarget[]
     {
-        new(KubeKind.VirtualService, ns, "istiod-vs"),
-        new(KubeKind.Gateway, ns, "istiod-gateway"),
-        new(KubeKind.Gateway, ns, name),
+        new(KubeKind.Of<VirtualService>(), ns, "istiod-vs"),
+        new(KubeKind.Of<Gateway>(), ns, "istiod-gateway"),
+        new(KubeKind.Of<Gateway>(), ns, name),
         new(KubeKind.PodDisruptionBudget, ns, name, new[] { "v1", "v1beta1" }),
         new(KubeKind.Deployment, ns, name),
         new(KubeKind.Service, ns, name),
@@ -31,14 +32,14 @@ internal static class MeshUninstaller
         var targets = new List<RemovalTarget>();
         if (flavor is null or MeshFlavor.Ossm2)
         {
-            targets.Add(new(KubeKind.ServiceMeshControlPlane, ns, name ?? "basic"));
+            targets.Add(new(KubeKind.Of<ServiceMeshControlPlane>(), ns, name ?? "basic"));
         }
 
         if (flavor is null or MeshFlavor.Ossm3)
         {
-            targets.Add(new(KubeKind.PeerAuthentication, ns, "default"));
-            targets.Add(new(KubeKind.Istio, null, name ?? "default"));
-            targets.Add(new(KubeKind.IstioCNI, null, "default"));
+            targets.Add(new(KubeKind.Of<PeerAuthentication>(), ns, "default"));
+            targets.Add(new(KubeKind.Of<Istio>(), null, name ?? "default"));
+            targets.Add(new(KubeKind.Of<IstioCni>(), null, "default"));
         }
 
         return targets;
@@ -101,7 +102,7 @@ internal static class MeshUninstaller
         }
 
         // The CNI serves every control plane of the cluster: it goes only with the last Istio resource.
-        var cni = targets.Where(t => t.Kind == KubeKind.IstioCNI).ToList();
+        var cni = targets.Where(t => t.Kind == KubeKind.Of<IstioCni>()).ToList();
         var outcome = await UninstallAsync(cluster, targets.Except(cni).ToList(), cancellation).ConfigureAwait(false);
         var results = outcome.Results.ToList();
         if (cni.Count > 0)
@@ -129,7 +130,7 @@ internal static class MeshUninstaller
     /// <summary>The Istio resources (OSSM 3 control planes) left on the cluster; none when it does not serve them.</summary>
     private static async Task<IReadOnlyList<string>> RemainingIstiosAsync(MeshCluster cluster, CancellationToken cancellation)
     {
-        var kind = KubeKind.Istio;
+        var kind = KubeKind.Of<Istio>();
         var list = await new ResourceApplier(cluster).ReadAsync(
             (c, ct) => c.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, cancellationToken: ct),
             "listing Istio resources", cancellation).ConfigureAwait(false);

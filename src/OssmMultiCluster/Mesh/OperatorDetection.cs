@@ -3,6 +3,7 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh.Resources;
 using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Mesh;
@@ -25,8 +26,8 @@ internal static class OperatorDetection
     {
         // Which operator APIs are served (one discovery request, kept for the cmdlets after this one), then a look for a
         // control plane only where one can be.
-        var ossm2 = await ServesAsync(cluster, KubeKind.ServiceMeshControlPlane, cancellation).ConfigureAwait(false);
-        var ossm3 = await ServesAsync(cluster, KubeKind.Istio, cancellation).ConfigureAwait(false);
+        var ossm2 = await ServesAsync(cluster, KubeKind.Of<ServiceMeshControlPlane>(), cancellation).ConfigureAwait(false);
+        var ossm3 = await ServesAsync(cluster, KubeKind.Of<Istio>(), cancellation).ConfigureAwait(false);
         if (ossm2 || ossm3)
         {
             try
@@ -41,11 +42,11 @@ internal static class OperatorDetection
 
         return (ossm2, ossm3) switch
         {
-            (true, false) => new DetectedFlavor(MeshFlavor.Ossm2, $"cluster '{cluster.Name}' serves {KubeKind.ServiceMeshControlPlane.ApiVersion} (the OSSM 2 operator) and not {KubeKind.Istio.ApiVersion}"),
-            (false, true) => new DetectedFlavor(MeshFlavor.Ossm3, $"cluster '{cluster.Name}' serves {KubeKind.Istio.ApiVersion} (the OSSM 3 operator) and not {KubeKind.ServiceMeshControlPlane.ApiVersion}"),
+            (true, false) => new DetectedFlavor(MeshFlavor.Ossm2, $"cluster '{cluster.Name}' serves {KubeKind.Of<ServiceMeshControlPlane>().ApiVersion} (the OSSM 2 operator) and not {KubeKind.Of<Istio>().ApiVersion}"),
+            (false, true) => new DetectedFlavor(MeshFlavor.Ossm3, $"cluster '{cluster.Name}' serves {KubeKind.Of<Istio>().ApiVersion} (the OSSM 3 operator) and not {KubeKind.Of<ServiceMeshControlPlane>().ApiVersion}"),
             (false, false) => new DetectedFlavor(MeshFlavor.Ossm2, $"cluster '{cluster.Name}' serves neither operator's API; Ossm2 assumed"),
             _ => throw new MeshException("FlavorAmbiguous", MeshErrorKind.InvalidOperation,
-                $"Cluster '{cluster.Name}' serves both the OSSM 2 ({KubeKind.ServiceMeshControlPlane.ApiVersion}) and the OSSM 3 ({KubeKind.Istio.ApiVersion}) operator APIs and has no control plane for namespace {ns} yet, so its flavor cannot be read.",
+                $"Cluster '{cluster.Name}' serves both the OSSM 2 ({KubeKind.Of<ServiceMeshControlPlane>().ApiVersion}) and the OSSM 3 ({KubeKind.Of<Istio>().ApiVersion}) operator APIs and has no control plane for namespace {ns} yet, so its flavor cannot be read.",
                 cluster.Name, "Say which control plane to use: -Flavor Ossm2 or -Flavor Ossm3."),
         };
     }

@@ -34,14 +34,14 @@ internal static class RemoteControlPlane
 
     /// <summary>The refusal on an OSSM 2.6 cluster: the ServiceMeshControlPlane has no remote profile, remote pilot address or external istiod.</summary>
     public static MeshException NotSupported(string cluster, string what) => new("RemoteTopologyNotSupported", MeshErrorKind.InvalidOperation,
-        $"Cluster '{cluster}' runs OSSM 2.6 (ServiceMeshControlPlane {KubeKind.ServiceMeshControlPlane.ApiVersion}), whose operator cannot {what}: " +
+        $"Cluster '{cluster}' runs OSSM 2.6 (ServiceMeshControlPlane {KubeKind.Of<ServiceMeshControlPlane>().ApiVersion}), whose operator cannot {what}: " +
         "its control plane has no remote profile, remote pilot address or external istiod, and its one multi-cluster topology is multi-primary.",
         cluster, "Use OSSM 3 (the Sail operator) for primary-remote, or make every OSSM 2.6 cluster a primary: Install-MeshControlPlane without -Remote, then Connect-MeshCluster.");
 
     public static IReadOnlyList<(KubeKind kind, string install)> RequiredApis(ControlPlaneOptions options) =>
         options.SkipCni
-            ? new[] { (KubeKind.Istio, ControlPlane.Ossm3Operator) }
-            : new[] { (KubeKind.Istio, ControlPlane.Ossm3Operator), (KubeKind.IstioCNI, ControlPlane.Ossm3Operator) };
+            ? new[] { (KubeKind.Of<Istio>(), ControlPlane.Ossm3Operator) }
+            : new[] { (KubeKind.Of<Istio>(), ControlPlane.Ossm3Operator), (KubeKind.Of<IstioCni>(), ControlPlane.Ossm3Operator) };
 
     /// <summary>
     /// A remote's objects: its namespace (network label), the CNI, the Istio resource with the remote profile, and last
@@ -56,11 +56,9 @@ internal static class RemoteControlPlane
         }
 
         var objects = ControlPlane.Objects(cluster, options with { DiscoverySelector = new Dictionary<string, string>() })
-            .Where(o => o.Kind == KubeKind.Namespace || o.Kind == KubeKind.IstioCNI).ToList();
-        objects.Add(new KubeObject(KubeKind.Istio, null, options.ResourceName, new CustomResource<IstioSpec>
+            .Where(o => o.Kind == KubeKind.Namespace || o.Kind == KubeKind.Of<IstioCni>()).ToList();
+        objects.Add(KubeObject.Of(new Istio
         {
-            ApiVersion = KubeKind.Istio.ApiVersion,
-            Kind = KubeKind.Istio.Kind,
             Metadata = new V1ObjectMeta { Name = options.ResourceName },
             Spec = new IstioSpec
             {
@@ -88,12 +86,10 @@ internal static class RemoteControlPlane
     public static string InjectionPath(MeshCluster cluster) => $"/inject/cluster/{cluster.Name}/net/{cluster.Network}";
 
     /// <summary>The partial namespace that sets only the annotation naming the primary (in an export, merged into the namespace's file).</summary>
-    public static KubeObject Annotation(string ns, string primary) => new KubeObject(KubeKind.Namespace, null, ns, new V1Namespace
+    public static KubeObject Annotation(string ns, string primary) => KubeObject.Of(new V1Namespace
     {
-        ApiVersion = "v1",
-        Kind = "Namespace",
         Metadata = new V1ObjectMeta { Name = ns, Annotations = new Dictionary<string, string> { [ControlPlaneClustersAnnotation] = primary } },
-    }) { SharedField = AnnotationField, Partial = true };
+    }) with { SharedField = AnnotationField, Partial = true };
 
     public static bool IsAnnotation(KubeObject obj) => obj.Kind == KubeKind.Namespace && obj.Partial;
 
@@ -140,8 +136,8 @@ internal static class RemoteControlPlane
                 primary.Name, $"Install its control plane for remotes first: Install-MeshControlPlane -Cluster <{primary.Name}> -ExternalIstiod (with its -MeshId).");
         }
 
-        var gateway = await new ResourceApplier(primary).ReadAsync((c, ct) => c.CustomObjects.GetNamespacedCustomObjectAsync(KubeKind.Gateway.Group, KubeKind.Gateway.Version, ns,
-            KubeKind.Gateway.Plural, IstiodGatewayName, ct), $"reading gateway {ns}/{IstiodGatewayName}", cancellation).ConfigureAwait(false);
+        var gateway = await new ResourceApplier(primary).ReadAsync(KubeKind.Of<Gateway>(), ns, IstiodGatewayName,
+            $"reading gateway {ns}/{IstiodGatewayName}", cancellation).ConfigureAwait(false);
         if (gateway is null)
         {
             throw new MeshException("PrimaryIstiodNotExposed", MeshErrorKind.InvalidOperation,

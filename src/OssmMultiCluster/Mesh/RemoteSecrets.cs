@@ -258,10 +258,8 @@ internal static class RemoteSecrets
     }
 
     /// <summary>The module's token Secret of the reader account, empty: the token controller fills it in.</summary>
-    private static KubeObject TokenRequest(RemoteSecretOptions options, string name) => new(KubeKind.Secret, options.Namespace, name, new V1Secret
+    private static KubeObject TokenRequest(RemoteSecretOptions options, string name) => KubeObject.Of(new V1Secret
     {
-        ApiVersion = "v1",
-        Kind = "Secret",
         Type = "kubernetes.io/service-account-token",
         Metadata = new V1ObjectMeta
         {
@@ -376,23 +374,17 @@ internal static class RemoteSecrets
     private static IEnumerable<KubeObject> ReaderAccount(RemoteSecretOptions options)
     {
         var roleName = $"istio-reader-clusterrole-{options.Namespace}";
-        yield return new KubeObject(KubeKind.ServiceAccount, options.Namespace, options.ServiceAccount, new V1ServiceAccount
+        yield return KubeObject.Of(new V1ServiceAccount
         {
-            ApiVersion = "v1",
-            Kind = "ServiceAccount",
             Metadata = new V1ObjectMeta { Name = options.ServiceAccount, NamespaceProperty = options.Namespace, Labels = new Dictionary<string, string> { [MeshObjects.ManagedByLabel] = MeshObjects.ManagedBy } },
         });
-        yield return new KubeObject(KubeKind.ClusterRole, null, roleName, new V1ClusterRole
+        yield return KubeObject.Of(new V1ClusterRole
         {
-            ApiVersion = "rbac.authorization.k8s.io/v1",
-            Kind = "ClusterRole",
             Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { [MeshObjects.ManagedByLabel] = MeshObjects.ManagedBy } },
             Rules = ReaderRules(),
         });
-        yield return new KubeObject(KubeKind.ClusterRoleBinding, null, roleName, new V1ClusterRoleBinding
+        yield return KubeObject.Of(new V1ClusterRoleBinding
         {
-            ApiVersion = "rbac.authorization.k8s.io/v1",
-            Kind = "ClusterRoleBinding",
             Metadata = new V1ObjectMeta { Name = roleName, Labels = new Dictionary<string, string> { [MeshObjects.ManagedByLabel] = MeshObjects.ManagedBy } },
             RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = roleName },
             Subjects = new List<Rbacv1Subject> { new() { Kind = "ServiceAccount", Name = options.ServiceAccount, NamespaceProperty = options.Namespace } },

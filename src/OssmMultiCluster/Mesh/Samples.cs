@@ -79,10 +79,8 @@ internal static class Samples
     {
         var objects = new List<KubeObject>
         {
-            new(KubeKind.Namespace, null, ns, new V1Namespace
+            KubeObject.Of(new V1Namespace
             {
-                ApiVersion = "v1",
-                Kind = "Namespace",
                 Metadata = new V1ObjectMeta { Name = ns, Labels = new Dictionary<string, string> { [InjectionLabel] = "enabled", [MeshObjects.ManagedByLabel] = MeshObjects.ManagedBy } },
             }),
         };
@@ -106,7 +104,7 @@ internal static class Samples
             document["metadata"]!["namespace"] = ns;
             DefaultPortProtocols(document);
             var slash = apiVersion.IndexOf('/');
-            var kind = new KubeKind(slash < 0 ? string.Empty : apiVersion[..slash], slash < 0 ? apiVersion : apiVersion[(slash + 1)..], kindName,
+            var kind = KubeKind.Find(apiVersion, kindName) ?? new KubeKind(slash < 0 ? string.Empty : apiVersion[..slash], slash < 0 ? apiVersion : apiVersion[(slash + 1)..], kindName,
                 kindName.ToLowerInvariant() + "s", Namespaced: true);
             objects.Add(new KubeObject(kind, ns, name, document));
         }

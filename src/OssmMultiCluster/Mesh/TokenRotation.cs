@@ -31,7 +31,7 @@ internal static class TokenRotation
 
         foreach (var secret in rotated.Where(s => s.SourceCluster != target.Name))
         {
-            results.Add(await applier.ApplyAsync(new KubeObject(KubeKind.Secret, ns, secret.Name, secret.Secret), force: false, cancellation).ConfigureAwait(false));
+            results.Add(await applier.ApplyAsync(KubeObject.Of(secret.Secret), force: false, cancellation).ConfigureAwait(false));
         }
 
         var warnings = new List<string>();
@@ -106,10 +106,8 @@ internal static class TokenRotation
         foreach (var deployment in deployments?.Items ?? new List<V1Deployment>())
         {
             // What 'kubectl rollout restart' does: a new template annotation makes a new rollout.
-            results.Add(await restarter.ApplyAsync(new KubeObject(KubeKind.Deployment, ns, deployment.Metadata.Name, new V1Deployment
+            results.Add(await restarter.ApplyAsync(KubeObject.Of(new V1Deployment
             {
-                ApiVersion = "apps/v1",
-                Kind = "Deployment",
                 Metadata = new V1ObjectMeta { Name = deployment.Metadata.Name, NamespaceProperty = ns },
                 Spec = new V1DeploymentSpec
                 {

@@ -77,17 +77,13 @@ internal static class TrustDomainAliases
     public static KubeObject Object(ControlPlaneRef controlPlane, IReadOnlyList<string> aliases)
     {
         var obj = controlPlane.Flavor == MeshFlavor.Ossm2
-            ? new KubeObject(KubeKind.ServiceMeshControlPlane, controlPlane.Namespace, controlPlane.Name, new CustomResource<SmcpSpec>
+            ? KubeObject.Of(new ServiceMeshControlPlane
             {
-                ApiVersion = KubeKind.ServiceMeshControlPlane.ApiVersion,
-                Kind = KubeKind.ServiceMeshControlPlane.Kind,
                 Metadata = new V1ObjectMeta { Name = controlPlane.Name, NamespaceProperty = controlPlane.Namespace },
                 Spec = new SmcpSpec { Security = new SmcpSecurity { Trust = new SmcpTrust { AdditionalDomains = aliases.ToList() } } },
             })
-            : new KubeObject(KubeKind.Istio, null, controlPlane.Name, new CustomResource<IstioSpec>
+            : KubeObject.Of(new Istio
             {
-                ApiVersion = KubeKind.Istio.ApiVersion,
-                Kind = KubeKind.Istio.Kind,
                 Metadata = new V1ObjectMeta { Name = controlPlane.Name },
                 Spec = new IstioSpec { Values = new IstioValues { MeshConfig = new IstioMeshConfig { TrustDomainAliases = aliases.ToList() } } },
             });

@@ -73,7 +73,7 @@ public sealed class ManifestMergeTests
     {
         var yaml = File.ReadAllText(path);
         return JsonNode.Parse(yaml.Contains("kind: Istio", StringComparison.Ordinal)
-            ? KubernetesJson.Serialize(KubernetesYaml.Deserialize<CustomResource<IstioSpec>>(yaml))
-            : KubernetesJson.Serialize(KubernetesYaml.Deserialize<CustomResource<SmcpSpec>>(yaml)))!;
+            ? KubernetesJson.Serialize(KubernetesYaml.Deserialize<Istio>(yaml))
+            : KubernetesJson.Serialize(KubernetesYaml.Deserialize<ServiceMeshControlPlane>(yaml)))!;
     }
 }

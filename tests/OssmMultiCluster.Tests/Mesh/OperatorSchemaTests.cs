@@ -18,7 +18,7 @@ namespace OssmMultiCluster.Tests.Mesh;
 /// </summary>
 public sealed class OperatorSchemaTests
 {
-    private static readonly string Upstream = Path.Combine(RepoPaths.Root, "..", "shared", "reference", "upstream", "crds");
+    internal static readonly string Upstream = Path.Combine(RepoPaths.Root, "..", "shared", "reference", "upstream", "crds");
 
     public static TheoryData<string, string> Resources() => new()
     {
@@ -44,7 +44,7 @@ public sealed class OperatorSchemaTests
     [Fact]
     public void The_walk_reports_a_field_the_schema_lacks_and_a_wrong_type()
     {
-        var schema = Schema("ossm3", KubeKind.Istio);
+        var schema = Schema("ossm3", KubeKind.Of<Istio>());
         var problems = new List<string>();
         Walk(JsonNode.Parse("{\"spec\":{\"version\":\"v1.28.10\",\"bogus\":1,\"values\":{\"global\":{\"meshID\":7}}}}")!.AsObject(), schema, "Istio", problems, top: true);
         Assert.Equal(new[] { "Istio.spec.bogus: not in the schema", "Istio.spec.values.global.meshID: the module writes integer, the schema says string" }, problems);
@@ -67,7 +67,7 @@ public sealed class OperatorSchemaTests
     [Fact]
     public void The_remote_Istio_uses_the_profile_the_Sail_schema_enumerates()
     {
-        var profile = Schema("ossm3", KubeKind.Istio)["properties"]!["spec"]!["properties"]!["profile"]!;
+        var profile = Schema("ossm3", KubeKind.Of<Istio>())["properties"]!["spec"]!["properties"]!["profile"]!;
         var written = JsonNode.Parse(KubernetesJson.Serialize(Written("ossm3", "Istio (remote)").Body))!["spec"]!["profile"]!.GetValue<string>();
         Assert.Contains(written, profile["enum"]!.AsArray().Select(e => e!.GetValue<string>()));
     }
@@ -103,7 +103,7 @@ public sealed class OperatorSchemaTests
             }
         }
 
-        Collect(Schema("ossm2", KubeKind.ServiceMeshControlPlane));
+        Collect(Schema("ossm2", KubeKind.Of<ServiceMeshControlPlane>()));
         Assert.Contains("multiCluster", names);
         Assert.Contains("meshNetworks", names);
         foreach (var field in new[] { "remotePilotAddress", "istiodRemote", "externalIstiod", "injectionPath", "remotePilotCreateSvcEndpoint" })
@@ -130,14 +130,14 @@ public sealed class OperatorSchemaTests
                 MeshNetworks.Object(new ControlPlaneRef(flavor, "basic", "istio-system"), networks),
             "ServiceMeshControlPlane (trust-domain aliases)" or "Istio (trust-domain aliases)" =>
                 TrustDomainAliases.Object(new ControlPlaneRef(flavor, "basic", "istio-system"), new[] { "east.example" }),
-            "Gateway" => gateway.First(o => o.Kind == KubeKind.Gateway),
-            "Gateway (istiod)" => gateway.Last(o => o.Kind == KubeKind.Gateway),
-            "VirtualService" => gateway.Single(o => o.Kind == KubeKind.VirtualService),
+            "Gateway" => gateway.First(o => o.Kind == KubeKind.Of<Gateway>()),
+            "Gateway (istiod)" => gateway.Last(o => o.Kind == KubeKind.Of<Gateway>()),
+            "VirtualService" => gateway.Single(o => o.Kind == KubeKind.Of<VirtualService>()),
             "Istio (remote)" => RemoteControlPlane.Objects(TestClusters.Offline("east", "east-network"), new ControlPlaneOptions { MeshId = "mesh", Flavor = flavor, Version = "v1.28.10" },
                 new MeshPrimary("west", "west-network", "default", "mesh", new MeshGatewayAddress("west", "west-network", "istio-system", "istio-eastwestgateway", "192.0.2.10", 15443, MeshGatewayAddressType.IP)))
-                .Single(o => o.Kind == KubeKind.Istio),
+                .Single(o => o.Kind == KubeKind.Of<Istio>()),
             "Istio (external istiod)" => ControlPlane.Objects(west, new ControlPlaneOptions { MeshId = "mesh", Flavor = flavor, Version = "v1.28.10", ExternalIstiod = true })
-                .Single(o => o.Kind == KubeKind.Istio),
+                .Single(o => o.Kind == KubeKind.Of<Istio>()),
             _ => throw new ArgumentOutOfRangeException(nameof(resource)),
         };
     }
@@ -165,7 +165,7 @@ public sealed class OperatorSchemaTests
         throw new Xunit.Sdk.XunitException($"no {kind.Kind}.{kind.Group} CRD in {set}");
     }
 
-    private static IEnumerable<JsonObject> Documents(string file)
+    internal static IEnumerable<JsonObject> Documents(string file)
     {
         var parser = new Parser(new StringReader(File.ReadAllText(file)));
         var deserializer = new DeserializerBuilder().Build();

@@ -82,10 +82,8 @@ public sealed class PlanDeliveryTests
 
     private static ClusterPlan Plan(MeshCluster cluster, List<string> applied)
     {
-        var secret = new KubeObject(KubeKind.Secret, MeshNames.ControlPlaneNamespace, "cacerts", new k8s.Models.V1Secret
+        var secret = KubeObject.Of(new k8s.Models.V1Secret
         {
-            ApiVersion = "v1",
-            Kind = "Secret",
             Metadata = new k8s.Models.V1ObjectMeta { Name = "cacerts", NamespaceProperty = MeshNames.ControlPlaneNamespace },
             StringData = new Dictionary<string, string> { ["ca-cert.pem"] = "not a key" },
         });

@@ -27,7 +27,7 @@ public sealed class RemoteControlPlaneTests
     public void The_remote_Istio_holds_every_field_of_the_Sail_docs_remote_with_the_primarys_gateway_as_pilot_address()
     {
         var east = TestClusters.Offline("east", "east-network");
-        var istio = Json(RemoteControlPlane.Objects(east, Options, West).Single(o => o.Kind == KubeKind.Istio));
+        var istio = Json(RemoteControlPlane.Objects(east, Options, West).Single(o => o.Kind == KubeKind.Of<Istio>()));
 
         // The docs' Istio for cluster2: its version and the primary gateway's address filled in as their shell does.
         var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "..", "shared", "reference", "upstream", "sail", "multicluster.adoc"));
@@ -65,7 +65,7 @@ public sealed class RemoteControlPlaneTests
 
         var skipCni = RemoteControlPlane.Objects(TestClusters.Offline("east", "east-network"), Options with { SkipCni = true }, West);
         Assert.Equal(new[] { "Namespace", "Istio", "Namespace" }, skipCni.Select(o => o.Kind.Kind));
-        Assert.Equal(new[] { KubeKind.Istio }, RemoteControlPlane.RequiredApis(Options with { SkipCni = true }).Select(a => a.kind));
+        Assert.Equal(new[] { KubeKind.Of<Istio>() }, RemoteControlPlane.RequiredApis(Options with { SkipCni = true }).Select(a => a.kind));
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class RemoteControlPlaneTests
     public void The_primary_serving_remotes_writes_externalIstiod_and_only_then()
     {
         var west = TestClusters.Offline("west", "west-network");
-        var global = (bool external) => Json(ControlPlane.Objects(west, Options with { ExternalIstiod = external }).Single(o => o.Kind == KubeKind.Istio))["spec"]!["values"]!["global"]!.AsObject();
+        var global = (bool external) => Json(ControlPlane.Objects(west, Options with { ExternalIstiod = external }).Single(o => o.Kind == KubeKind.Of<Istio>()))["spec"]!["values"]!["global"]!.AsObject();
         Assert.True(global(true)["externalIstiod"]!.GetValue<bool>());
         Assert.False(global(false).ContainsKey("externalIstiod"));
     }

@@ -152,8 +152,8 @@ public sealed class TrustDomainAliasesTests
     {
         var yaml = File.ReadAllText(path);
         var obj = JsonNode.Parse(flavor == MeshFlavor.Ossm2
-            ? KubernetesJson.Serialize(KubernetesYaml.Deserialize<CustomResource<SmcpSpec>>(yaml))
-            : KubernetesJson.Serialize(KubernetesYaml.Deserialize<CustomResource<IstioSpec>>(yaml)))!;
+            ? KubernetesJson.Serialize(KubernetesYaml.Deserialize<ServiceMeshControlPlane>(yaml))
+            : KubernetesJson.Serialize(KubernetesYaml.Deserialize<Istio>(yaml)))!;
         var (domain, aliases, networks, mesh) = flavor == MeshFlavor.Ossm2
             ? (obj["spec"]!["security"]!["trust"]!["domain"], obj["spec"]!["security"]!["trust"]!["additionalDomains"], obj["spec"]!["cluster"]!["multiCluster"]!["meshNetworks"], obj["spec"]!["techPreview"]!["global"]!["meshID"])
             : (obj["spec"]!["values"]!["meshConfig"]!["trustDomain"], obj["spec"]!["values"]!["meshConfig"]!["trustDomainAliases"], obj["spec"]!["values"]!["global"]!["meshNetworks"], obj["spec"]!["values"]!["global"]!["meshID"]);

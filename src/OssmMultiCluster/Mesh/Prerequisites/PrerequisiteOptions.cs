@@ -1,5 +1,6 @@
 using OssmMultiCluster.Model;
 using OssmMultiCluster.Kube;
+using OssmMultiCluster.Mesh.Resources;
 
 namespace OssmMultiCluster.Mesh.Prerequisites;
 
@@ -26,26 +27,24 @@ internal sealed record PermissionNeed(string Verb, string Group, string Resource
 }
 
 /// <summary>A CRD the flavour's install steps need, and the API version the module uses.</summary>
-internal sealed record OperatorCrd(string Name, string Kind, string Version);
+internal sealed record OperatorCrd(string Name, string Kind, string Version)
+{
+    /// <summary>The CRD that defines <paramref name="kind"/> (its name is plural.group).</summary>
+    public static OperatorCrd Of(KubeKind kind) => new($"{kind.Plural}.{kind.Group}", kind.Kind, kind.Version);
+}
 
 /// <summary>What the module's steps need of a cluster, per flavour: CRDs and rights.</summary>
 internal static class Requirements
 {
-    public const string SmcpCrd = "servicemeshcontrolplanes.maistra.io";
-    public const string IstioCrd = "istios.sailoperator.io";
+    public static readonly string SmcpCrd = OperatorCrd.Of(KubeKind.Of<ServiceMeshControlPlane>()).Name;
+    public static readonly string IstioCrd = OperatorCrd.Of(KubeKind.Of<Istio>()).Name;
 
     public static IReadOnlyList<OperatorCrd> Crds(MeshFlavor flavor) => flavor == MeshFlavor.Ossm2
-        ? new[]
-        {
-            new OperatorCrd(SmcpCrd, KubeKind.ServiceMeshControlPlane.Kind, KubeKind.ServiceMeshControlPlane.Version),
-            new OperatorCrd("gateways.networking.istio.io", KubeKind.Gateway.Kind, KubeKind.Gateway.Version),
-        }
+        ? new[] { OperatorCrd.Of(KubeKind.Of<ServiceMeshControlPlane>()), OperatorCrd.Of(KubeKind.Of<Gateway>()) }
         : new[]
         {
-            new OperatorCrd(IstioCrd, KubeKind.Istio.Kind, KubeKind.Istio.Version),
-            new OperatorCrd("istiocnis.sailoperator.io", KubeKind.IstioCNI.Kind, KubeKind.IstioCNI.Version),
-            new OperatorCrd("peerauthentications.security.istio.io", KubeKind.PeerAuthentication.Kind, KubeKind.PeerAuthentication.Version),
-            new OperatorCrd("gateways.networking.istio.io", KubeKind.Gateway.Kind, KubeKind.Gateway.Version),
+            OperatorCrd.Of(KubeKind.Of<Istio>()), OperatorCrd.Of(KubeKind.Of<IstioCni>()), OperatorCrd.Of(KubeKind.Of<PeerAuthentication>()),
+            OperatorCrd.Of(KubeKind.Of<Gateway>()),
         };
 
     /// <summary>Every CRD either flavour needs: what is read from each cluster.</summary>

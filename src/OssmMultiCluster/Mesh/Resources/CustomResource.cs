@@ -1,17 +1,28 @@
+using k8s;
 using k8s.Models;
+using OssmMultiCluster.Kube;
 
 namespace OssmMultiCluster.Mesh.Resources;
 
 /// <summary>
-/// A custom resource as the module writes it: the usual envelope around a typed spec. Serialized by KubernetesClient's
-/// JSON and YAML serializers (camelCase, nulls left out), the same way for apply and for GitOps export.
+/// A custom resource as the module writes it: the usual envelope around a typed spec. Each kind is a class of its own
+/// whose <see cref="KubernetesEntityAttribute"/> says where its API lives, and a new object starts with that apiVersion
+/// and kind. Serialized by KubernetesClient's JSON and YAML serializers (camelCase, nulls left out), the same way for
+/// apply and for GitOps export.
 /// </summary>
-internal sealed class CustomResource<TSpec>
+internal abstract class CustomResource<TSpec> : IKubernetesObject<V1ObjectMeta>
     where TSpec : class
 {
-    public string ApiVersion { get; set; } = string.Empty;
+    protected CustomResource()
+    {
+        var kind = KubeKind.Of(GetType());
+        ApiVersion = kind.ApiVersion;
+        Kind = kind.Kind;
+    }
 
-    public string Kind { get; set; } = string.Empty;
+    public string ApiVersion { get; set; }
+
+    public string Kind { get; set; }
 
     public V1ObjectMeta Metadata { get; set; } = new();
 

@@ -1,6 +1,26 @@
+using k8s.Models;
+
 namespace OssmMultiCluster.Mesh.Resources;
 
-/// <summary>The spec of an Istio Gateway (networking.istio.io).</summary>
+/// <summary>An Istio Gateway: the east-west gateway's, and istiod's when it is exposed.</summary>
+[KubernetesEntity(Group = "networking.istio.io", ApiVersion = "v1beta1", Kind = "Gateway", PluralName = "gateways")]
+internal sealed class Gateway : CustomResource<GatewaySpec>
+{
+}
+
+/// <summary>An Istio VirtualService: istiod's routes through the east-west gateway.</summary>
+[KubernetesEntity(Group = "networking.istio.io", ApiVersion = "v1beta1", Kind = "VirtualService", PluralName = "virtualservices")]
+internal sealed class VirtualService : CustomResource<VirtualServiceSpec>
+{
+}
+
+/// <summary>An Istio PeerAuthentication: OSSM 3's mesh-wide strict mTLS.</summary>
+[KubernetesEntity(Group = "security.istio.io", ApiVersion = "v1beta1", Kind = "PeerAuthentication", PluralName = "peerauthentications")]
+internal sealed class PeerAuthentication : CustomResource<PeerAuthenticationSpec>
+{
+}
+
+/// <summary>The spec of an Istio Gateway.</summary>
 internal sealed class GatewaySpec
 {
     public Dictionary<string, string>? Selector { get; set; }
@@ -26,7 +46,7 @@ internal sealed class GatewayTls
     public string? Mode { get; set; }
 }
 
-/// <summary>The spec of an Istio VirtualService (networking.istio.io), the TLS routes -ExposeIstiod needs.</summary>
+/// <summary>The spec of an Istio VirtualService, the TLS routes -ExposeIstiod needs.</summary>
 internal sealed class VirtualServiceSpec
 {
     public List<string> Hosts { get; set; } = new();
@@ -62,7 +82,7 @@ internal sealed class PortSelector
     public int Number { get; set; }
 }
 
-/// <summary>The spec of an Istio PeerAuthentication (security.istio.io): mesh-wide strict mTLS for OSSM 3.</summary>
+/// <summary>The spec of an Istio PeerAuthentication: mesh-wide strict mTLS for OSSM 3.</summary>
 internal sealed class PeerAuthenticationSpec
 {
     public PeerAuthenticationMtls? Mtls { get; set; }

@@ -1,8 +1,23 @@
 using k8s.Models;
+using OssmMultiCluster.Kube;
 
 namespace OssmMultiCluster.Mesh.Resources;
 
-/// <summary>The spec of an OSSM 3 Istio resource (sailoperator.io/v1), the fields the module sets.</summary>
+/// <summary>An OSSM 3 control plane (the Sail operator's Istio).</summary>
+[KubernetesEntity(Group = "sailoperator.io", ApiVersion = "v1", Kind = "Istio", PluralName = "istios")]
+[ClusterScoped]
+internal sealed class Istio : CustomResource<IstioSpec>
+{
+}
+
+/// <summary>OSSM 3's CNI node agent.</summary>
+[KubernetesEntity(Group = "sailoperator.io", ApiVersion = "v1", Kind = "IstioCNI", PluralName = "istiocnis")]
+[ClusterScoped]
+internal sealed class IstioCni : CustomResource<IstioCniSpec>
+{
+}
+
+/// <summary>The spec of an OSSM 3 Istio resource, the fields the module sets.</summary>
 internal sealed class IstioSpec
 {
     public string? Version { get; set; }
@@ -67,7 +82,7 @@ internal sealed class IstioMeshConfig
     public IstioProxyConfig? DefaultConfig { get; set; }
 }
 
-/// <summary>The spec of an OSSM 3 IstioCNI resource (sailoperator.io/v1).</summary>
+/// <summary>The spec of an OSSM 3 IstioCNI resource.</summary>
 internal sealed class IstioCniSpec
 {
     public string? Version { get; set; }

@@ -2,7 +2,13 @@ using k8s.Models;
 
 namespace OssmMultiCluster.Mesh.Resources;
 
-/// <summary>The spec of an OSSM 2 ServiceMeshControlPlane (maistra.io/v2), the fields the module sets.</summary>
+/// <summary>An OSSM 2 control plane.</summary>
+[KubernetesEntity(Group = "maistra.io", ApiVersion = "v2", Kind = "ServiceMeshControlPlane", PluralName = "servicemeshcontrolplanes")]
+internal sealed class ServiceMeshControlPlane : CustomResource<SmcpSpec>
+{
+}
+
+/// <summary>The spec of an OSSM 2 ServiceMeshControlPlane, the fields the module sets.</summary>
 internal sealed class SmcpSpec
 {
     public string? Version { get; set; }

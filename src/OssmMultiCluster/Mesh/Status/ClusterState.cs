@@ -79,8 +79,8 @@ internal sealed class ClusterState
         }
 
         var istiodExposed = controlPlaneObject is { } cp && RemoteTopologyCheck.ServesRemotes(cp)
-            && await reader.ReadAsync((c, ct) => c.CustomObjects.GetNamespacedCustomObjectAsync(KubeKind.Gateway.Group, KubeKind.Gateway.Version, ns, KubeKind.Gateway.Plural,
-                RemoteControlPlane.IstiodGatewayName, ct), $"reading gateway {ns}/{RemoteControlPlane.IstiodGatewayName}", cancellation).ConfigureAwait(false) is not null;
+            && await reader.ReadAsync(KubeKind.Of<Gateway>(), ns,
+                RemoteControlPlane.IstiodGatewayName, $"reading gateway {ns}/{RemoteControlPlane.IstiodGatewayName}", cancellation).ConfigureAwait(false) is not null;
 
         var remoteSecrets = await reader.ReadAsync((c, ct) => c.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: $"{Mesh.RemoteSecrets.MultiClusterLabel}=true", cancellationToken: ct),
             "listing remote secrets", cancellation).ConfigureAwait(false);
