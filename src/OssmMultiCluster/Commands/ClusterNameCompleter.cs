@@ -8,7 +8,7 @@ namespace OssmMultiCluster.Commands;
 /// Completes cluster names (-ClusterName, -Source) with the names of the clusters given to the same command's
 /// -Cluster, else of the MeshCluster objects in the session's variables.
 /// </summary>
-public sealed class ClusterNameCompleter : IArgumentCompleter
+internal sealed class ClusterNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)

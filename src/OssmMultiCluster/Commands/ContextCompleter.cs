@@ -8,7 +8,7 @@ using OssmMultiCluster.Kube;
 namespace OssmMultiCluster.Commands;
 
 /// <summary>Completes -Context with the contexts of the kubeconfigs given to -Kubeconfig, else $env:KUBECONFIG or ~/.kube/config.</summary>
-public sealed class ContextCompleter : IArgumentCompleter
+internal sealed class ContextCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -68,7 +68,7 @@ public sealed class ContextCompleter : IArgumentCompleter
 /// Completes Get-MeshCluster -Name with the names the clusters would get by default: derived from the contexts given
 /// to -Context, else from the kubeconfigs' contexts (current contexts first).
 /// </summary>
-public sealed class ContextNameCompleter : IArgumentCompleter
+internal sealed class ContextNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)

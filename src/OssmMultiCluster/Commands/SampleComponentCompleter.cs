@@ -7,7 +7,7 @@ using OssmMultiCluster.Mesh;
 namespace OssmMultiCluster.Commands;
 
 /// <summary>Completes -Component with the components of the sample named by -Name or -Sample (all samples' when none is).</summary>
-public sealed class SampleComponentCompleter : IArgumentCompleter
+internal sealed class SampleComponentCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)

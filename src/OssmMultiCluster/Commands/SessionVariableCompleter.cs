@@ -11,7 +11,7 @@ namespace OssmMultiCluster.Commands;
 /// (<c>$clusters</c>, <c>$west</c>, <c>$root</c>): those objects cannot be typed in, only passed by variable.
 /// A parameter that takes one object is offered each element of a collection (<c>$clusters[1]</c>).
 /// </summary>
-public abstract class SessionVariableCompleter : IArgumentCompleter
+internal abstract class SessionVariableCompleter : IArgumentCompleter
 {
     /// <summary>Whether the parameter takes a single object rather than an array.</summary>
     protected abstract bool Single { get; }
@@ -84,7 +84,7 @@ public abstract class SessionVariableCompleter : IArgumentCompleter
 }
 
 /// <summary>The session's variables holding MeshCluster objects, for parameters that take several.</summary>
-public sealed class MeshClusterCompleter : SessionVariableCompleter
+internal sealed class MeshClusterCompleter : SessionVariableCompleter
 {
     protected override bool Single => false;
 
@@ -94,7 +94,7 @@ public sealed class MeshClusterCompleter : SessionVariableCompleter
 }
 
 /// <summary>The session's MeshCluster objects one by one, for parameters that take one cluster.</summary>
-public sealed class SingleMeshClusterCompleter : SessionVariableCompleter
+internal sealed class SingleMeshClusterCompleter : SessionVariableCompleter
 {
     protected override bool Single => true;
 
@@ -104,7 +104,7 @@ public sealed class SingleMeshClusterCompleter : SessionVariableCompleter
 }
 
 /// <summary>The session's root CAs (with their key, so they can sign), for -RootCA.</summary>
-public sealed class RootCACompleter : SessionVariableCompleter
+internal sealed class RootCACompleter : SessionVariableCompleter
 {
     protected override bool Single => true;
 
@@ -114,7 +114,7 @@ public sealed class RootCACompleter : SessionVariableCompleter
 }
 
 /// <summary>The session's variables holding CAs, for parameters that take several.</summary>
-public sealed class CertificateAuthorityCompleter : SessionVariableCompleter
+internal sealed class CertificateAuthorityCompleter : SessionVariableCompleter
 {
     protected override bool Single => false;
 

@@ -4,7 +4,7 @@ namespace OssmMultiCluster.Commands;
 
 /// <summary>A -Timeout-like parameter: a positive time span (a zero or negative deadline would fail every call at once).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-public sealed class ValidateTimeoutAttribute : ValidateArgumentsAttribute
+internal sealed class ValidateTimeoutAttribute : ValidateArgumentsAttribute
 {
     protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
     {
