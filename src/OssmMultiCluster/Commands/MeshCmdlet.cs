@@ -67,6 +67,20 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
         return true;
     }, activity);
 
+    /// <summary>
+    /// Like <see cref="Run(Func{IMeshHost, Task}, string?)"/> for work that puts things back after Ctrl+C (with a short
+    /// deadline of its own, since the command's cancellation has fired): the stop waits for it to end.
+    /// </summary>
+    private protected void RunToEnd(Func<IMeshHost, Task> work)
+    {
+        using var host = new PipelineHost(this, Cancellation);
+        host.Run(async h =>
+        {
+            await work(h).ConfigureAwait(false);
+            return true;
+        }, activity: null, finishOnStop: true);
+    }
+
     /// <summary>Like <see cref="Run{T}(Func{IMeshHost, Task{T}}, string?)"/> for work that needs only the cancellation.</summary>
     private protected T Run<T>(Func<CancellationToken, Task<T>> work, string? activity = null) => Run(host => work(host.Cancellation), activity);
 

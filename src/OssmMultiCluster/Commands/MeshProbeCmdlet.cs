@@ -38,39 +38,6 @@ public abstract class MeshProbeCmdlet : MeshCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A tester for <paramref name="url"/>; bad input fails here, before any pod is touched.</summary>
-    private protected ConnectivityTester CreateTester(string url)
-    {
-        if (Timeout <= TimeSpan.Zero)
-        {
-            throw new MeshException("TimeoutInvalid", MeshErrorKind.InvalidArgument, $"-Timeout {Timeout} is not a positive time span.", Timeout,
-                "Give how long each request may take, e.g. -Timeout 00:00:10.");
-        }
-
-        ConnectivityTester.NormalizeUrl(url);
-        return new ConnectivityTester(PodExecTransport.Create(), Pattern);
-    }
-
-    private protected ClientPod FindClientPod(MeshCluster cluster) => Run(ct => ClientPodFinder.FindAsync(cluster, Namespace, Selector, Container, ct));
-
-    /// <summary>Sends -Count requests one after the other, writing each probe as it comes back.</summary>
-    private protected IReadOnlyList<MeshConnectivityProbe> SendProbes(ConnectivityTester tester, MeshCluster cluster, ClientPod pod, string url)
-    {
-        WriteVerbose($"Sending {Count} request(s) to {url} from pod {pod.Namespace}/{pod.Name}, container {pod.Container}, of cluster '{cluster.Name}'.");
-        var probes = new List<MeshConnectivityProbe>();
-        var progress = NewProgress($"Sending requests to {url} from cluster '{cluster.Name}'");
-        for (var i = 1; i <= Count; i++)
-        {
-            progress.StatusDescription = $"Request {i} of {Count}";
-            progress.PercentComplete = 100 * (i - 1) / Count;
-            WriteProgress(progress);
-            var probe = Run(ct => tester.ProbeAsync(cluster, pod, url, i, Timeout, ct));
-            probes.Add(probe);
-            WriteObject(probe);
-        }
-
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
-        return probes;
-    }
+    /// <summary>The parameters above, for the services that send the requests.</summary>
+    private protected ProbeOptions Probe => new(Namespace, Selector, Container, Count, Pattern, Timeout);
 }

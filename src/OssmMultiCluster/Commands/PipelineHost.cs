@@ -43,6 +43,10 @@ internal sealed class PipelineHost : IMeshHost, IDisposable
     public Task<bool> ShouldProcessAsync(string target, string action)
     {
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // A question nobody will answer any more (Ctrl+C, a failed write) ends the wait for it.
+        var unanswered = _work.Token.Register(() => answer.TrySetCanceled());
+        _ = answer.Task.ContinueWith(_ => unanswered.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Post(() =>
         {
             try
@@ -76,7 +80,11 @@ internal sealed class PipelineHost : IMeshHost, IDisposable
     /// ends, then returns its result or rethrows its failure. With an <paramref name="activity"/>, a wait longer than a
     /// moment shows progress under that name.
     /// </summary>
-    public T Run<T>(Func<IMeshHost, Task<T>> work, string? activity)
+    /// <param name="finishOnStop">
+    /// The work cleans up after its cancellation (with a short deadline of its own): when the command stops, or a write
+    /// fails, wait for it to end before stopping. Nothing it writes meanwhile is shown.
+    /// </param>
+    public T Run<T>(Func<IMeshHost, Task<T>> work, string? activity, bool finishOnStop = false)
     {
         var token = Cancellation;
         var task = Task.Run(() =>
@@ -100,12 +108,14 @@ internal sealed class PipelineHost : IMeshHost, IDisposable
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+            WaitForCleanUp(task, finishOnStop);
             throw new PipelineStoppedException();
         }
         catch
         {
             // A write failed on the pipeline thread (-ErrorAction Stop, a stopped pipeline): the work stops too.
             _work.Cancel();
+            WaitForCleanUp(task, finishOnStop);
             throw;
         }
         finally
@@ -121,6 +131,15 @@ internal sealed class PipelineHost : IMeshHost, IDisposable
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+    }
+
+    private static void WaitForCleanUp(Task task, bool wait)
+    {
+        if (wait)
+        {
+            // The work's own deadline bounds this wait; how it ended was already decided by the stop.
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
         }
     }
 

@@ -30,20 +30,12 @@ public sealed class TestMeshConnectivityCommand : MeshProbeCmdlet
 
     private protected override void Begin()
     {
-        _tester = CreateTester(Url);
+        _tester = ProbeRun.CreateTester(Probe, Url);
     }
 
     private protected override void Process()
     {
-        try
-        {
-            var pod = FindClientPod(From);
-            var probes = SendProbes(_tester!, From, pod, Url);
-            WriteObject(ConnectivityTester.Summarize(From.Name, Url, probes, MinClusters));
-        }
-        catch (MeshException error)
-        {
-            WriteMeshError(error);
-        }
+        var (tester, probe, from, url, minClusters) = (_tester!, Probe, From, Url, MinClusters);
+        Run(host => ProbeRun.TestAsync(host, tester, probe, from, url, minClusters));
     }
 }

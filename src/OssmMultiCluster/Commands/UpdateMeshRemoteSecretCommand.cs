@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh;
 using OssmMultiCluster.Model;
 
@@ -41,72 +40,20 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshClusterCmdlet
 
     private protected override void End()
     {
-        ClusterSet.Validate(Clusters, minimum: 2);
-
-        // Primary-remote: a remote reads no cluster, so without -Source only the secrets some other cluster reads are rotated.
-        var remotes = new HashSet<MeshCluster>();
-        if (Source is null)
+        // Looked up as the hashtable does (PowerShell's are case-insensitive), for each cluster given.
+        Dictionary<string, string?>? servers = null;
+        if (Server is not null)
         {
-            ForEachCluster("Finding remotes", Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, bool)>>)(async ct =>
-                (c, await RemoteControlPlane.IsRemoteClusterAsync(c, Namespace, ct).ConfigureAwait(false))))).ToList(),
-                found =>
-                {
-                    if (found.Item2)
-                    {
-                        remotes.Add(found.Item1);
-                    }
-                });
-        }
-
-        var sources = Clusters.Where(c => Source is null ? Clusters.Any(t => t != c && !remotes.Contains(t)) : Source.Contains(c.Name))
-            .Where(c => ShouldProcess($"cluster {c.Name}", $"Issue a new reader token, update its remote secret in the other clusters{(NoRestart ? string.Empty : ", restart their istiod")}, revoke the old token"))
-            .ToList();
-        if (sources.Count == 0)
-        {
-            return;
+            servers = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var cluster in Clusters)
+            {
+                servers[cluster.Name] = Server[cluster.Name]?.ToString();
+            }
         }
 
         var options = new RemoteSecretOptions { Namespace = Namespace, TokenType = TokenType, TokenLifetime = TokenLifetime, TokenTimeout = Timeout };
-        var rotated = new List<MeshRemoteSecret>();
-        ForEachCluster("Issuing new tokens",
-            sources.Select(c => (c.Name, (Func<CancellationToken, Task<MeshRemoteSecret>>)(ct =>
-                RemoteSecrets.RenderAsync(c, options with { Server = Server?[c.Name]?.ToString() }, ct, rotate: true)))).ToList(),
-            secret =>
-            {
-                foreach (var warning in secret.Warnings)
-                {
-                    WriteWarning(warning);
-                }
-
-                rotated.Add(secret);
-            });
-
-        // What the remote secrets about to be replaced carry: only those tokens may be revoked afterwards.
-        var carried = new List<(string source, string fingerprint)>();
-        var sourceNames = rotated.Select(s => s.SourceCluster).ToList();
-        ForEachCluster("Reading the remote secrets to replace",
-            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<IReadOnlyList<(string, string)>>>)(ct => TokenRotation.CarriedTokensAsync(c, sourceNames, Namespace, ct)))).ToList(),
-            carried.AddRange);
-
-        var failedTargets = new HashSet<string>(Clusters.Select(c => c.Name));
-        ForEachCluster("Updating remote secrets",
-            Clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(string, InstallOutcome)>>)(async ct =>
-                (c.Name, await TokenRotation.UpdateTargetAsync(c, rotated, Namespace, !NoRestart, ct).ConfigureAwait(false))))).ToList(),
-            done =>
-            {
-                failedTargets.Remove(done.Item1);
-                WriteOutcome(done.Item2);
-            });
-
-        if (failedTargets.Count > 0)
-        {
-            WriteWarning($"Old tokens were not revoked: the remote secrets on {string.Join(", ", failedTargets)} could not be updated. Run Update-MeshRemoteSecret again when they are reachable.");
-            return;
-        }
-
-        ForEachCluster("Revoking old tokens",
-            rotated.Select(s => (s.SourceCluster, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TokenRotation.RevokeAsync(s,
-                carried.Where(c => c.source == s.SourceCluster).Select(c => c.fingerprint).ToHashSet(StringComparer.Ordinal), Namespace, ct)))).ToList(),
-            WriteOutcome);
+        var request = new TokenRotationRequest(Source, options, servers, Restart: !NoRestart);
+        var clusters = Clusters;
+        Run(host => TokenRotation.RunAsync(host, clusters, request));
     }
 }

@@ -9,6 +9,27 @@ namespace OssmMultiCluster.Mesh;
 internal sealed record ReplacedToken(string SecretName, string Fingerprint, bool ModuleIssued);
 
 /// <summary>
+/// What Update-MeshRemoteSecret was asked: the sources by name (null: every cluster another cluster reads), how the new
+/// tokens are issued (<see cref="Options"/>, its Server left null), each source's API server URL by cluster name, and
+/// whether istiod is restarted where the secrets changed.
+/// </summary>
+internal sealed record TokenRotationRequest(IReadOnlyList<string>? Sources, RemoteSecretOptions Options, IReadOnlyDictionary<string, string?>? Servers, bool Restart);
+
+/// <summary>The cluster calls of a rotation: one seam, so the order of its steps and its rules are tested without clusters.</summary>
+internal interface ITokenRotationCalls
+{
+    Task<bool> IsRemoteAsync(MeshCluster cluster, string ns, CancellationToken cancellation);
+
+    Task<MeshRemoteSecret> IssueAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation);
+
+    Task<IReadOnlyList<(string source, string fingerprint)>> CarriedTokensAsync(MeshCluster target, IEnumerable<string> sources, string ns, CancellationToken cancellation);
+
+    Task<InstallOutcome> UpdateTargetAsync(MeshCluster target, IReadOnlyList<MeshRemoteSecret> rotated, string ns, bool restart, CancellationToken cancellation);
+
+    Task<InstallOutcome> RevokeAsync(MeshRemoteSecret rotated, IReadOnlySet<string> carriedFingerprints, string ns, CancellationToken cancellation);
+}
+
+/// <summary>
 /// Rotating the reader tokens in remote secrets: the new secrets go into every other cluster, whose istiod is
 /// restarted (it keeps the old credentials until then), and only then are the old tokens revoked on the source.
 /// </summary>
@@ -16,6 +37,84 @@ internal static class TokenRotation
 {
     public const string RestartFieldManager = "ossm-multicluster-restart";
     public const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+
+    /// <summary>
+    /// Update-MeshRemoteSecret: each confirmed source issues a new token; the remote secrets about to be replaced are read
+    /// (only the tokens they carry may be revoked); every target gets the new secrets; then, only if every target took
+    /// them, the old tokens are revoked. A target that failed still reads the old token, so revoking it would cut that
+    /// target off.
+    /// </summary>
+    public static async Task RunAsync(IMeshHost host, IReadOnlyList<MeshCluster> clusters, TokenRotationRequest request, ITokenRotationCalls? calls = null)
+    {
+        calls ??= ClusterCalls.Instance;
+        var ns = request.Options.Namespace;
+        ClusterSet.Validate(clusters, minimum: 2);
+
+        // Primary-remote: a remote reads no cluster, so without -Source only the secrets some other cluster reads are rotated.
+        var remotes = new HashSet<MeshCluster>();
+        if (request.Sources is null)
+        {
+            await ClusterWork.ForEachAsync(host, "Finding remotes", clusters, (c, ct) => calls.IsRemoteAsync(c, ns, ct), (c, remote) =>
+            {
+                if (remote)
+                {
+                    remotes.Add(c);
+                }
+            }).ConfigureAwait(false);
+        }
+
+        var sources = new List<MeshCluster>();
+        foreach (var candidate in clusters.Where(c => request.Sources is null ? clusters.Any(t => t != c && !remotes.Contains(t)) : request.Sources.Contains(c.Name)))
+        {
+            if (await host.ShouldProcessAsync($"cluster {candidate.Name}",
+                    $"Issue a new reader token, update its remote secret in the other clusters{(request.Restart ? ", restart their istiod" : string.Empty)}, revoke the old token").ConfigureAwait(false))
+            {
+                sources.Add(candidate);
+            }
+        }
+
+        if (sources.Count == 0)
+        {
+            return;
+        }
+
+        var rotated = new List<MeshRemoteSecret>();
+        await ClusterWork.ForEachAsync(host, "Issuing new tokens", sources,
+            (c, ct) => calls.IssueAsync(c, request.Options with { Server = request.Servers?.GetValueOrDefault(c.Name) }, ct),
+            (_, secret) =>
+            {
+                foreach (var warning in secret.Warnings)
+                {
+                    host.WriteWarning(warning);
+                }
+
+                rotated.Add(secret);
+            }).ConfigureAwait(false);
+
+        // What the remote secrets about to be replaced carry: only those tokens may be revoked afterwards.
+        var carried = new List<(string source, string fingerprint)>();
+        var sourceNames = rotated.Select(s => s.SourceCluster).ToList();
+        await ClusterWork.ForEachAsync(host, "Reading the remote secrets to replace", clusters, (c, ct) => calls.CarriedTokensAsync(c, sourceNames, ns, ct),
+            (_, tokens) => carried.AddRange(tokens)).ConfigureAwait(false);
+
+        var updated = new HashSet<MeshCluster>();
+        await ClusterWork.ForEachAsync(host, "Updating remote secrets", clusters, (c, ct) => calls.UpdateTargetAsync(c, rotated, ns, request.Restart, ct), (c, outcome) =>
+        {
+            updated.Add(c);
+            ClusterWork.Report(host, outcome);
+        }).ConfigureAwait(false);
+
+        var failedTargets = clusters.Where(c => !updated.Contains(c)).Select(c => c.Name).ToList();
+        if (failedTargets.Count > 0)
+        {
+            host.WriteWarning($"Old tokens were not revoked: the remote secrets on {string.Join(", ", failedTargets)} could not be updated. Run Update-MeshRemoteSecret again when they are reachable.");
+            return;
+        }
+
+        var revocations = rotated.Select(s => (s.SourceCluster, (Func<CancellationToken, Task<InstallOutcome>>)(ct => calls.RevokeAsync(s,
+            carried.Where(c => c.source == s.SourceCluster).Select(c => c.fingerprint).ToHashSet(StringComparer.Ordinal), ns, ct)))).ToList();
+        await ClusterWork.ForEachAsync(host, "Revoking old tokens", revocations, outcome => ClusterWork.Report(host, outcome)).ConfigureAwait(false);
+    }
 
     /// <summary>Installs the rotated secrets on <paramref name="target"/> and restarts its istiod if any changed.</summary>
     public static async Task<InstallOutcome> UpdateTargetAsync(MeshCluster target, IReadOnlyList<MeshRemoteSecret> rotated, string ns, bool restart,
@@ -117,5 +216,26 @@ internal static class TokenRotation
         }
 
         return results;
+    }
+
+    /// <summary>The calls as made on the clusters.</summary>
+    private sealed class ClusterCalls : ITokenRotationCalls
+    {
+        public static readonly ClusterCalls Instance = new();
+
+        public Task<bool> IsRemoteAsync(MeshCluster cluster, string ns, CancellationToken cancellation) =>
+            RemoteControlPlane.IsRemoteClusterAsync(cluster, ns, cancellation);
+
+        public Task<MeshRemoteSecret> IssueAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation) =>
+            RemoteSecrets.RenderAsync(source, options, cancellation, rotate: true);
+
+        public Task<IReadOnlyList<(string source, string fingerprint)>> CarriedTokensAsync(MeshCluster target, IEnumerable<string> sources, string ns,
+            CancellationToken cancellation) => TokenRotation.CarriedTokensAsync(target, sources, ns, cancellation);
+
+        public Task<InstallOutcome> UpdateTargetAsync(MeshCluster target, IReadOnlyList<MeshRemoteSecret> rotated, string ns, bool restart, CancellationToken cancellation) =>
+            TokenRotation.UpdateTargetAsync(target, rotated, ns, restart, cancellation);
+
+        public Task<InstallOutcome> RevokeAsync(MeshRemoteSecret rotated, IReadOnlySet<string> carriedFingerprints, string ns, CancellationToken cancellation) =>
+            TokenRotation.RevokeAsync(rotated, carriedFingerprints, ns, cancellation);
     }
 }
