@@ -1,5 +1,5 @@
+using System.Collections;
 using System.Management.Automation;
-using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh;
 using OssmMultiCluster.Model;
 
@@ -15,12 +15,10 @@ namespace OssmMultiCluster.Commands;
 public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 {
     /// <summary>The id that starts the warning of an export made before a cluster had its control plane.</summary>
-    public const string MeshNetworksPendingWarning = "MeshNetworksPending";
+    public const string MeshNetworksPendingWarning = MeshConnect.MeshNetworksPendingWarning;
 
     /// <summary>The id that starts the warning of an export made before another cluster's trust domain could be read.</summary>
-    public const string TrustDomainAliasesPendingWarning = "TrustDomainAliasesPending";
-
-    private readonly HashSet<MeshCluster> _failed = new();
+    public const string TrustDomainAliasesPendingWarning = MeshConnect.TrustDomainAliasesPendingWarning;
 
     [Parameter]
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
@@ -31,7 +29,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     /// <summary>API server URLs the other clusters reach each cluster at, by cluster name: @{ west = 'https://api.west.example.com:6443' }.</summary>
     [Parameter]
     [ValidateNotNull]
-    public System.Collections.Hashtable? Server { get; set; }
+    public Hashtable? Server { get; set; }
 
     /// <summary>
     /// Names istiod verifies each cluster's API server certificate against, by cluster name, where the server URL's host
@@ -39,12 +37,12 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     /// </summary>
     [Parameter]
     [ValidateNotNull]
-    public System.Collections.Hashtable? TlsServerName { get; set; }
+    public Hashtable? TlsServerName { get; set; }
 
     /// <summary>Existing token Secrets of each cluster's reader account for the remote secrets to carry, by cluster name (istioctl's --secret-name).</summary>
     [Parameter]
     [ValidateNotNull]
-    public System.Collections.Hashtable? TokenSecretName { get; set; }
+    public Hashtable? TokenSecretName { get; set; }
 
     [Parameter]
     public SwitchParameter CreateServiceAccount { get; set; }
@@ -71,183 +69,38 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 
     private protected override void End()
     {
-        ClusterSet.Validate(Clusters, minimum: 2);
-
-        foreach (var warning in ClusterSet.NetworkWarnings(Clusters))
-        {
-            WriteWarning(warning);
-        }
-
-        // -OutputPath reads the clusters and changes nothing: the reader accounts and token Secrets go to the tree, and
-        // what exists only once they are applied (tokens, a control plane from the Install steps' tree) is reported
-        // as pending, for a second export after the first is applied.
-        var exporting = OutputPath is not null;
-        // Read first: what a cluster gets depends on its control plane (a remote, with no istiod, gets nothing). A
-        // cluster without one is an error only once it is to be connected (-WhatIf reports none).
-        var notFound = new Dictionary<MeshCluster, MeshException>();
-        var controlPlanes = Collect("Finding control planes", Clusters, async (c, ct) =>
-        {
-            try
-            {
-                return await Mesh.MeshNetworks.LocateAsync(c, Namespace, ct).ConfigureAwait(false);
-            }
-            catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
-            {
-                lock (notFound)
-                {
-                    notFound[c] = error;
-                }
-
-                return null;
-            }
-        });
-        var targets = Clusters.Where(controlPlanes.ContainsKey).Where(c => ShouldProcess($"cluster {c.Name}", controlPlanes[c]?.IsRemote == true
-            ? "Nothing to install: a remote runs no istiod and reads no other cluster (its primary holds its remote secret)"
-            : $"Install the remote secrets of {string.Join(", ", Clusters.Where(o => o != c).Select(o => o.Name))} and list their networks in the mesh networks and their trust domains as aliases")).ToList();
-        foreach (var missing in exporting ? new List<MeshCluster>() : targets.Where(notFound.ContainsKey).ToList())
-        {
-            WriteMeshError(notFound[missing]);
-            _failed.Add(missing);
-            targets.Remove(missing);
-        }
-
-        if (targets.Count == 0)
-        {
-            return;
-        }
-
-        var options = new ConnectOptions { Namespace = Namespace, MeshNetworks = MeshNetworks, Force = Force };
-        var secretOptions = new RemoteSecretOptions
+        var options = new MeshConnectOptions
         {
             Namespace = Namespace,
             TokenType = TokenType,
             TokenLifetime = TokenLifetime,
+            Server = ByCluster(Server),
+            TlsServerName = ByCluster(TlsServerName),
+            TokenSecretName = ByCluster(TokenSecretName),
             CreateServiceAccount = CreateServiceAccount,
-            TokenTimeout = Timeout,
+            MeshNetworks = MeshNetworks,
+            GatewayName = GatewayName,
+            TrustDomainAlias = TrustDomainAlias,
+            Timeout = Timeout,
+            TimeoutGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)),
+            Force = Force,
         };
+        var delivery = Delivery;
+        Run(host => new MeshConnect(options).RunAsync(host, Clusters, delivery));
+    }
 
-        foreach (var pending in targets.Where(t => controlPlanes[t] is null))
+    /// <summary>A table's entries for the clusters given, by cluster name, looked up as the table looks up (a literal @{} ignores case).</summary>
+    private Dictionary<string, string> ByCluster(Hashtable? table)
+    {
+        var entries = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var cluster in Clusters)
         {
-            WriteWarning($"{MeshNetworksPendingWarning}: cluster '{pending.Name}' has no control plane for namespace {Namespace} yet, so its mesh networks are not in the tree. " +
-                         "Apply the Install steps' tree, then run Connect-MeshCluster -OutputPath again.");
-        }
-
-        // Only the secrets some cluster reads: none of a primary whose only peers are its remotes.
-        var sources = Clusters.Where(c => MeshConnector.SecretNeeded(c, targets.Select(t => (t, controlPlanes[t])))).ToList();
-        foreach (var remote in targets.Where(t => controlPlanes[t]?.IsRemote == true))
-        {
-            WriteVerbose($"{remote.Name}: a remote (Istio '{controlPlanes[remote]!.Name}' has the remote profile): it gets no remote secrets and no mesh networks.");
-        }
-
-        Dictionary<MeshCluster, RemoteSecretExport> exports;
-        if (exporting)
-        {
-            exports = Collect("Reading reader tokens", sources, (c, ct) =>
-                RemoteSecrets.RenderForExportAsync(c, OptionsFor(c, secretOptions), ct));
-        }
-        else
-        {
-            exports = Collect("Rendering remote secrets", sources, async (c, ct) =>
+            if (table?[cluster.Name]?.ToString() is { } value)
             {
-                var rendered = await RemoteSecrets.RenderAsync(c, OptionsFor(c, secretOptions), ct).ConfigureAwait(false);
-                return new RemoteSecretExport(c, Array.Empty<KubeObject>(), rendered, rendered.Warnings);
-            });
-        }
-
-        foreach (var warning in exports.Values.SelectMany(s => s.Warnings))
-        {
-            WriteWarning(warning);
-        }
-
-        var secrets = exports.Values.Where(e => e.Secret is not null).Select(e => e.Secret!).ToList();
-        // An export does not wait for addresses that appear only once the gateway's tree is applied, unless told how long.
-        var wait = exporting && !MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.Zero : Timeout;
-        var addresses = targets.Any(t => controlPlanes[t] is { } cp && MeshConnector.NeedsMeshNetworks(cp, options))
-            ? Collect("Waiting for gateway addresses", Clusters, (c, ct) => GatewayAddresses.WaitAsync(c, Namespace, GatewayName, wait, ct))
-            : new Dictionary<MeshCluster, MeshGatewayAddress>();
-
-        // Every cluster's trust domain, the clusters not connected here (-WhatIf, -Confirm) included: the aliases list them all.
-        // A remote has no istiod: its workloads carry its primary's trust domain, so it neither has aliases nor is one.
-        var domainHolders = Clusters.Where(c => !(controlPlanes.TryGetValue(c, out var cp) && cp?.IsRemote == true)).ToList();
-        var trusts = Collect("Reading trust domains", domainHolders, (c, ct) => TrustDomainAliases.ReadAsync(c, Namespace, ct));
-
-        var plans = new List<ClusterPlan>();
-        foreach (var target in targets.Where(controlPlanes.ContainsKey))
-        {
-            var controlPlane = controlPlanes[target];
-            var missing = controlPlane is not null && MeshConnector.NeedsMeshNetworks(controlPlane, options)
-                ? Clusters.Where(c => c != target && !addresses.ContainsKey(c)).Select(c => c.Name).ToList()
-                : new List<string>();
-            if (missing.Count > 0)
-            {
-                // Mesh networks without a network would cut that cluster off: leave them as they are.
-                WriteMeshError(new MeshException("MeshNetworksIncomplete", MeshErrorKind.InvalidOperation,
-                    $"The mesh networks of cluster '{target.Name}' were not updated: the gateway address of {string.Join(", ", missing)} is unknown.",
-                    target.Name, "Fix the errors above for those clusters (gateway installed, address assigned), then run Connect-MeshCluster again."));
+                entries[cluster.Name] = value;
             }
-
-            var objects = MeshConnector.Objects(target, secrets, missing.Count > 0 ? null : controlPlane, addresses.Values.ToList(), options);
-            if (exports.TryGetValue(target, out var own))
-            {
-                objects = own.SourceObjects.Concat(objects).ToList();
-            }
-
-            var aliases = controlPlane?.IsRemote == true ? null : AliasChangeFor(target, domainHolders, trusts, exporting);
-            var planned = aliases is null ? objects : objects.Append(TrustDomainAliases.Object(aliases.ControlPlane, aliases.Aliases)).ToList();
-            plans.Add(new ClusterPlan(target, planned, $"Connect cluster {target.Name}",
-                ct => TrustDomainAliases.WithAliasesAsync(target, MeshConnector.ConnectAsync(target, objects, Force, ct), aliases, Force, ct)));
         }
 
-        Deliver("Connecting clusters", plans, confirmed: true);
+        return entries;
     }
-
-    /// <summary>The change to <paramref name="target"/>'s trust-domain aliases; null (and said why) when another cluster's domain is unknown.</summary>
-    private AliasChange? AliasChangeFor(MeshCluster target, IReadOnlyList<MeshCluster> domainHolders, Dictionary<MeshCluster, ControlPlaneTrust?> trusts, bool exporting)
-    {
-        var (change, unknown) = TrustDomainAliases.ForConnect(target, domainHolders, trusts, TrustDomainAlias);
-        if (unknown.Count == 0)
-        {
-            return change;
-        }
-
-        var what = $"the trust-domain aliases of cluster '{target.Name}' were not updated: the trust domain of {string.Join(", ", unknown)} is unknown";
-        if (unknown.All(name => _failed.Any(f => f.Name == name)))
-        {
-            // Those clusters' failures are reported already: once per cluster, not once per step.
-            WriteWarning($"TrustDomainAliasesIncomplete: {what} (see the errors for it). Run Connect-MeshCluster again once it is back.");
-        }
-        else if (exporting)
-        {
-            WriteWarning($"{TrustDomainAliasesPendingWarning}: {what} (no control plane yet). Apply the Install steps' tree, then run Connect-MeshCluster -OutputPath again.");
-        }
-        else
-        {
-            WriteMeshError(new MeshException("TrustDomainAliasesIncomplete", MeshErrorKind.InvalidOperation, char.ToUpperInvariant(what[0]) + what[1..] + ".",
-                target.Name, "Fix the errors above for those clusters (control plane installed, cluster reachable), then run Connect-MeshCluster again."));
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Runs one step on every cluster concurrently; clusters that fail are reported and left out of the result, and of
-    /// the later steps (a cluster that is down is reported once, not once per step).
-    /// </summary>
-    private Dictionary<MeshCluster, T> Collect<T>(string activity, IReadOnlyList<MeshCluster> clusters, Func<MeshCluster, CancellationToken, Task<T>> step)
-    {
-        var collected = new Dictionary<MeshCluster, T>();
-        var working = clusters.Where(c => !_failed.Contains(c)).ToList();
-        ForEachCluster(activity, working.Select(c => (c.Name, (Func<CancellationToken, Task<(MeshCluster, T)>>)(async ct => (c, await step(c, ct).ConfigureAwait(false))))).ToList(),
-            pair => collected[pair.Item1] = pair.Item2);
-        _failed.UnionWith(working.Where(c => !collected.ContainsKey(c)));
-        return collected;
-    }
-
-    /// <summary>The remote-secret options of one source cluster: its -Server, -TlsServerName and -TokenSecretName entries.</summary>
-    private RemoteSecretOptions OptionsFor(MeshCluster cluster, RemoteSecretOptions common) => common with
-    {
-        Server = Server?[cluster.Name]?.ToString(),
-        TlsServerName = TlsServerName?[cluster.Name]?.ToString(),
-        TokenSecretName = TokenSecretName?[cluster.Name]?.ToString(),
-    };
 }

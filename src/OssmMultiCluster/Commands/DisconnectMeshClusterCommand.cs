@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh;
 using OssmMultiCluster.Model;
 
@@ -34,28 +33,13 @@ public sealed class DisconnectMeshClusterCommand : MeshCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    private readonly List<MeshCluster> _others = new();
+    private readonly List<MeshCluster> _from = new();
 
-    private protected override void Process() => _others.AddRange(From.Where(c => c.Name != Cluster.Name));
+    private protected override void Process() => _from.AddRange(From);
 
     private protected override void End()
     {
-        if (_others.Count == 0)
-        {
-            ThrowMeshError(new MeshException("TooFewClusters", MeshErrorKind.InvalidArgument,
-                $"No other cluster was given to take '{Cluster.Name}' out of.", Cluster.Name, "Pass the clusters that stay with -From."));
-        }
-
-        if (!ShouldProcess($"cluster {Cluster.Name}", $"Remove it from the mesh with {string.Join(", ", _others.Select(c => c.Name))}: delete remote secrets both ways and its network from their mesh networks"))
-        {
-            return;
-        }
-
-        var options = new ConnectOptions { Namespace = Namespace, Force = Force };
-        var everyone = new[] { Cluster }.Concat(_others).ToList();
-        ForEachCluster("Disconnecting cluster " + Cluster.Name,
-            everyone.Select(c => (c.Name, (Func<CancellationToken, Task<InstallOutcome>>)(ct => TrustDomainAliases.WithDisconnectAsync(
-                MeshConnector.DisconnectAsync(c, Cluster, _others, options, ct), c, Cluster, _others, Namespace, Force, ct)))).ToList(),
-            WriteOutcome);
+        var options = new MeshDisconnectOptions { Namespace = Namespace, Force = Force };
+        Run(host => new MeshDisconnect(options).DisconnectAsync(host, Cluster, _from));
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh;
 using OssmMultiCluster.Model;
 
@@ -55,70 +54,15 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
 
     private protected override void Process()
     {
-        var others = From.Where(c => c.Name != Cluster.Name).GroupBy(c => c.Name).Select(g => g.First()).ToList();
-        var description = others.Count == 0
-            ? $"Uninstall its east-west gateway, control plane, reader access and plug-in CA in {Namespace}"
-            : $"Disconnect it from {string.Join(", ", others.Select(c => c.Name))}, then uninstall its east-west gateway, control plane, reader access and plug-in CA in {Namespace}";
-        if (!ShouldProcess($"cluster {Cluster.Name}", description))
+        var options = new MeshDisconnectOptions
         {
-            return;
-        }
-
-        var leaving = Cluster;
-        if (others.Count > 0)
-        {
-            var options = new ConnectOptions { Namespace = Namespace };
-            // What was already gone (a second run) is not reported: only what this run changed or left.
-            var disconnected = Step("Disconnecting cluster " + leaving.Name, new[] { leaving }.Concat(others).ToList(),
-                async (c, ct) =>
-                {
-                    var outcome = await TrustDomainAliases.WithDisconnectAsync(MeshConnector.DisconnectAsync(c, leaving, others, options, ct),
-                        c, leaving, others, Namespace, force: false, ct).ConfigureAwait(false);
-                    return outcome with { Results = outcome.Results.Where(r => r.Action != MeshResourceAction.Unchanged).ToList() };
-                });
-            if (!disconnected.Contains(leaving.Name))
-            {
-                return;
-            }
-        }
-
-        var steps = new (string activity, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> work)[]
-        {
-            ("Uninstalling the east-west gateway of " + leaving.Name, (c, ct) => MeshUninstaller.UninstallAsync(c, MeshUninstaller.GatewayTargets(Namespace, GatewayName), ct)),
-            ("Uninstalling the control plane of " + leaving.Name, (c, ct) => MeshUninstaller.UninstallControlPlaneAsync(c, others, Namespace,
-                MeshUninstaller.ControlPlaneTargets(Flavor, Namespace, ControlPlaneName), Force, ct)),
-            // Only once the control plane is gone (so the cluster is out of the mesh, or -Force said so): revoking the
-            // reader tokens earlier would cut off clusters that still read this one.
-            ("Revoking the reader access of " + leaving.Name, async (c, ct) => await MeshUninstaller.UninstallAsync(c,
-                await MeshUninstaller.ReaderAccessTargetsAsync(c, Namespace, ServiceAccount, ct).ConfigureAwait(false), ct).ConfigureAwait(false)),
-            ("Uninstalling the plug-in CA of " + leaving.Name, (c, ct) => MeshUninstaller.UninstallAsync(c, MeshUninstaller.CACertificateTargets(Namespace), ct)),
+            Namespace = Namespace,
+            Force = Force,
+            GatewayName = GatewayName,
+            Flavor = Flavor,
+            ControlPlaneName = ControlPlaneName,
+            ServiceAccount = ServiceAccount,
         };
-        foreach (var (activity, work) in steps)
-        {
-            if (!Step(activity, new[] { leaving }, work).Contains(leaving.Name))
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Runs one step on <paramref name="clusters"/> concurrently, writes what it did, and returns the clusters it succeeded on.</summary>
-    private HashSet<string> Step(string activity, IReadOnlyList<MeshCluster> clusters, Func<MeshCluster, CancellationToken, Task<InstallOutcome>> work)
-    {
-        var succeeded = new HashSet<string>(StringComparer.Ordinal);
-        ForEachCluster(activity, clusters.Select(c => (c.Name, (Func<CancellationToken, Task<(string name, InstallOutcome outcome)>>)(async ct => (c.Name, await work(c, ct).ConfigureAwait(false))))).ToList(),
-            done =>
-            {
-                WriteOutcome(done.outcome);
-                if (done.outcome.Errors.Count == 0)
-                {
-                    succeeded.Add(done.name);
-                    if (done.outcome.Results.Count == 0)
-                    {
-                        WriteVerbose($"Nothing to do on cluster '{done.name}': {activity}.");
-                    }
-                }
-            });
-        return succeeded;
+        Run(host => new MeshDisconnect(options).RemoveAsync(host, Cluster, From));
     }
 }
