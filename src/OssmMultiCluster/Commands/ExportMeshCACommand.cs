@@ -33,18 +33,6 @@ public sealed class ExportMeshCACommand : MeshCmdlet
     private protected override void End()
     {
         var directory = GetUnresolvedProviderPathFromPSPath(Path);
-        var service = new CAExportService();
-        var planned = service.Plan(_authorities);
-        var confirmed = planned.Where(file => ShouldProcess(System.IO.Path.Combine(directory, file.RelativePath),
-            file.IsPrivateKey ? "Write private key (mode 0600)" : "Write certificate")).ToList();
-        if (confirmed.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var file in service.Export(directory, confirmed, Force))
-        {
-            WriteObject(file);
-        }
+        Run(host => new CAExportService().RunAsync(host, _authorities, directory, Force));
     }
 }

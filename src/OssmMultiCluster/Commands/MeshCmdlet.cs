@@ -1,13 +1,11 @@
 using System.Management.Automation;
-using OssmMultiCluster.Kube;
-using OssmMultiCluster.Mesh;
 
 namespace OssmMultiCluster.Commands;
 
 /// <summary>
-/// What every cmdlet of the module shares: a cancellation token that Ctrl+C (StopProcessing) trips, waiting on the
-/// services' tasks from the pipeline thread (writing their API calls as verbose messages meanwhile), and the one
-/// mapping from <see cref="MeshException"/> to ErrorRecord.
+/// What every cmdlet of the module shares: a cancellation token that Ctrl+C (StopProcessing) trips; <c>Run</c>, which runs
+/// a service with a <see cref="PipelineHost"/> carrying out what it writes and asks on the pipeline thread as it happens
+/// (its API calls as verbose messages); and the one mapping from <see cref="MeshException"/> to ErrorRecord.
 /// </summary>
 public abstract class MeshCmdlet : PSCmdlet, IDisposable
 {
@@ -83,44 +81,6 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Like <see cref="Run{T}(Func{IMeshHost, Task{T}}, string?)"/> for work that needs only the cancellation.</summary>
     private protected T Run<T>(Func<CancellationToken, Task<T>> work, string? activity = null) => Run(host => work(host.Cancellation), activity);
-
-    /// <summary>Like <see cref="Run(Func{IMeshHost, Task}, string?)"/> for work that needs only the cancellation.</summary>
-    private protected void Run(Func<CancellationToken, Task> work, string? activity = null) => Run(host => work(host.Cancellation), activity);
-
-    /// <summary>Waits for work started earlier (keys generated ahead of need), with progress if given an activity.</summary>
-    private protected T Await<T>(Task<T> task, string? activity = null) => Run((IMeshHost _) => task, activity);
-
-    /// <summary>
-    /// Runs one piece of work per cluster concurrently and writes each result from the pipeline thread, in the
-    /// order given, with progress while waiting. A failing cluster becomes an error record naming it; the others go on.
-    /// </summary>
-    private protected void ForEachCluster<T>(string activity, IReadOnlyList<(string cluster, Func<CancellationToken, Task<T>> work)> items, Action<T> write)
-    {
-        using var host = new PipelineHost(this, Cancellation);
-        host.Run(async h =>
-        {
-            await ClusterWork.ForEachAsync(h, activity, items, result => host.Post(() => write(result))).ConfigureAwait(false);
-            return true;
-        }, activity: null);
-    }
-
-    /// <summary>A progress record for <paramref name="activity"/>, its id derived from the activity's name.</summary>
-    private protected static ProgressRecord NewProgress(string activity) => PipelineHost.NewRecord(activity);
-
-    /// <summary>Writes what working on one cluster did: its warnings, its results, then what failed.</summary>
-    private protected void WriteOutcome(InstallOutcome outcome)
-    {
-        foreach (var warning in outcome.AllWarnings)
-        {
-            WriteWarning(warning);
-        }
-
-        WriteObject(outcome.Results, enumerateCollection: true);
-        foreach (var error in outcome.Errors)
-        {
-            WriteMeshError(error);
-        }
-    }
 
     private protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 

@@ -10,6 +10,32 @@ namespace OssmMultiCluster.Pki;
 /// </summary>
 internal sealed class CAExportService
 {
+    /// <summary>
+    /// Export-MeshCA: the files planned for the CAs, each confirmed (-WhatIf, -Confirm), then the confirmed ones written
+    /// all or nothing, each written file output.
+    /// </summary>
+    public async Task RunAsync(IMeshHost host, IReadOnlyList<MeshCertificateAuthority> authorities, string directory, bool force)
+    {
+        var confirmed = new List<PlannedFile>();
+        foreach (var file in Plan(authorities))
+        {
+            if (await host.ShouldProcessAsync(Path.Combine(directory, file.RelativePath), file.IsPrivateKey ? "Write private key (mode 0600)" : "Write certificate").ConfigureAwait(false))
+            {
+                confirmed.Add(file);
+            }
+        }
+
+        if (confirmed.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var written in Export(directory, confirmed, force))
+        {
+            host.WriteObject(written);
+        }
+    }
+
     public const string RootFolder = "root";
 
     /// <summary>A file the export will produce.</summary>
