@@ -74,9 +74,9 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
             Namespace = Namespace,
             TokenType = TokenType,
             TokenLifetime = TokenLifetime,
-            Server = ByCluster(Server),
-            TlsServerName = ByCluster(TlsServerName),
-            TokenSecretName = ByCluster(TokenSecretName),
+            Server = ByClusterName(Server, Clusters),
+            TlsServerName = ByClusterName(TlsServerName, Clusters),
+            TokenSecretName = ByClusterName(TokenSecretName, Clusters),
             CreateServiceAccount = CreateServiceAccount,
             MeshNetworks = MeshNetworks,
             GatewayName = GatewayName,
@@ -87,20 +87,5 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
         };
         var delivery = Delivery;
         Run(host => new MeshConnect(options).RunAsync(host, Clusters, delivery));
-    }
-
-    /// <summary>A table's entries for the clusters given, by cluster name, looked up as the table looks up (a literal @{} ignores case).</summary>
-    private Dictionary<string, string> ByCluster(Hashtable? table)
-    {
-        var entries = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var cluster in Clusters)
-        {
-            if (table?[cluster.Name]?.ToString() is { } value)
-            {
-                entries[cluster.Name] = value;
-            }
-        }
-
-        return entries;
     }
 }

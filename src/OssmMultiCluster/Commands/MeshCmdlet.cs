@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OssmMultiCluster.Model;
 
 namespace OssmMultiCluster.Commands;
 
@@ -81,6 +82,24 @@ public abstract class MeshCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Like <see cref="Run{T}(Func{IMeshHost, Task{T}}, string?)"/> for work that needs only the cancellation.</summary>
     private protected T Run<T>(Func<CancellationToken, Task<T>> work, string? activity = null) => Run(host => work(host.Cancellation), activity);
+
+    /// <summary>
+    /// A hashtable parameter keyed by cluster name (-Server, -TlsServerName, -TokenSecretName) as the services take it: the
+    /// entries of the clusters given, each looked up as the table looks up (a literal @{} ignores case).
+    /// </summary>
+    private protected static Dictionary<string, string> ByClusterName(System.Collections.Hashtable? table, IEnumerable<MeshCluster> clusters)
+    {
+        var entries = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var cluster in clusters)
+        {
+            if (table?[cluster.Name]?.ToString() is { } value)
+            {
+                entries[cluster.Name] = value;
+            }
+        }
+
+        return entries;
+    }
 
     private protected void WriteMeshError(MeshException error) => WriteError(ToErrorRecord(error));
 

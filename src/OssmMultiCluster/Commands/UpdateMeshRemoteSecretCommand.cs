@@ -40,19 +40,8 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshClusterCmdlet
 
     private protected override void End()
     {
-        // Looked up as the hashtable does (PowerShell's are case-insensitive), for each cluster given.
-        Dictionary<string, string?>? servers = null;
-        if (Server is not null)
-        {
-            servers = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var cluster in Clusters)
-            {
-                servers[cluster.Name] = Server[cluster.Name]?.ToString();
-            }
-        }
-
         var options = new RemoteSecretOptions { Namespace = Namespace, TokenType = TokenType, TokenLifetime = TokenLifetime, TokenTimeout = Timeout };
-        var request = new TokenRotationRequest(Source, options, servers, Restart: !NoRestart);
+        var request = new TokenRotationRequest(Source, options, ByClusterName(Server, Clusters), Restart: !NoRestart);
         var clusters = Clusters;
         Run(host => TokenRotation.RunAsync(host, clusters, request));
     }

@@ -13,7 +13,7 @@ internal sealed record ReplacedToken(string SecretName, string Fingerprint, bool
 /// tokens are issued (<see cref="Options"/>, its Server left null), each source's API server URL by cluster name, and
 /// whether istiod is restarted where the secrets changed.
 /// </summary>
-internal sealed record TokenRotationRequest(IReadOnlyList<string>? Sources, RemoteSecretOptions Options, IReadOnlyDictionary<string, string?>? Servers, bool Restart);
+internal sealed record TokenRotationRequest(IReadOnlyList<string>? Sources, RemoteSecretOptions Options, IReadOnlyDictionary<string, string> Servers, bool Restart);
 
 /// <summary>The cluster calls of a rotation: one seam, so the order of its steps and its rules are tested without clusters.</summary>
 internal interface ITokenRotationCalls
@@ -80,7 +80,7 @@ internal static class TokenRotation
 
         var rotated = new List<MeshRemoteSecret>();
         await ClusterWork.ForEachAsync(host, "Issuing new tokens", sources,
-            (c, ct) => calls.IssueAsync(c, request.Options with { Server = request.Servers?.GetValueOrDefault(c.Name) }, ct),
+            (c, ct) => calls.IssueAsync(c, request.Options with { Server = request.Servers.GetValueOrDefault(c.Name) }, ct),
             (_, secret) =>
             {
                 foreach (var warning in secret.Warnings)

@@ -14,7 +14,7 @@ public sealed class TokenRotationTests
     private static readonly MeshCluster Remote = TestClusters.Offline("remote", "remote-network");
 
     private static TokenRotationRequest Request(IReadOnlyList<string>? sources = null) =>
-        new(sources, new RemoteSecretOptions(), new Dictionary<string, string?> { ["east"] = "https://east.example:6443" }, Restart: true);
+        new(sources, new RemoteSecretOptions(), new Dictionary<string, string> { ["east"] = "https://east.example:6443" }, Restart: true);
 
     [Fact]
     public async Task Every_target_updated_then_only_the_carried_tokens_are_revoked()
