@@ -192,7 +192,7 @@ public sealed class MeshConnectTests
         {
             Rendered.Enqueue(source.Name);
             Options[source.Name] = options;
-            return Task.FromResult(Secret(source));
+            return Task.FromResult(Secret(source, options.Namespace));
         }
 
         public Task<RemoteSecretExport> RenderForExportAsync(MeshCluster source, RemoteSecretOptions options, CancellationToken cancellation)
@@ -216,7 +216,8 @@ public sealed class MeshConnectTests
             return Task.FromResult(domain is null ? null : new ControlPlaneTrust(Smcp, domain, Array.Empty<string>(), Owned: false));
         }
 
-        private static MeshRemoteSecret Secret(MeshCluster source) => new(source, source.Server, "istio-reader-service-account", MeshTokenType.Secret, null,
-            new V1Secret { Metadata = new V1ObjectMeta { Name = $"istio-remote-secret-{source.Name}" } }, Array.Empty<string>());
+        // As RemoteSecrets renders it: named for its source, in the control plane's namespace.
+        private static MeshRemoteSecret Secret(MeshCluster source, string ns) => new(source, source.Server, "istio-reader-service-account", MeshTokenType.Secret, null,
+            new V1Secret { Metadata = new V1ObjectMeta { Name = $"istio-remote-secret-{source.Name}", NamespaceProperty = ns } }, Array.Empty<string>());
     }
 }
