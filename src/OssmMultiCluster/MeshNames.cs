@@ -8,6 +8,9 @@ internal static partial class MeshNames
     /// <summary>The control plane's namespace unless a -Namespace says otherwise (the walkthrough's and the operators' default).</summary>
     public const string ControlPlaneNamespace = "istio-system";
 
+    /// <summary>The east-west gateway's default name, as the walkthrough and upstream's multicluster samples name it.</summary>
+    public const string EastWestGatewayName = "istio-eastwestgateway";
+
     public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
     /// <summary>An object name such as a Secret's: dot-separated DNS-1123 labels (case-sensitive).</summary>

@@ -53,7 +53,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string GatewayName { get; set; } = "istio-eastwestgateway";
+    public string GatewayName { get; set; } = MeshNames.EastWestGatewayName;
 
     /// <summary>More trust domains every control plane accepts, besides the other clusters' (e.g. one being migrated from).</summary>
     [Parameter]

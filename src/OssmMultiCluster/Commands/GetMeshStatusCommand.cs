@@ -15,7 +15,7 @@ public sealed class GetMeshStatusCommand : MeshClusterCmdlet
 {
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string GatewayName { get; set; } = "istio-eastwestgateway";
+    public string GatewayName { get; set; } = MeshNames.EastWestGatewayName;
 
     /// <summary>Also ask each cluster's istiod which remote clusters it has synced (Get-MeshRemoteCluster), one check per remote cluster.</summary>
     [Parameter]

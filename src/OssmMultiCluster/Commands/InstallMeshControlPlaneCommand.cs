@@ -69,7 +69,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     /// <summary>With -Remote: the primary's east-west gateway, whose address is the remotes' pilot address.</summary>
     [Parameter(ParameterSetName = RemoteSet)]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string GatewayName { get; set; } = "istio-eastwestgateway";
+    public string GatewayName { get; set; } = MeshNames.EastWestGatewayName;
 
     /// <summary>With -Remote: how long to wait for the primary's gateway address (default 5 minutes; with -OutputPath, no wait unless given).</summary>
     [Parameter(ParameterSetName = RemoteSet)]

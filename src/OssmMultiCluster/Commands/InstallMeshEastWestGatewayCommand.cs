@@ -17,7 +17,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
 {
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Name { get; set; } = "istio-eastwestgateway";
+    public string Name { get; set; } = MeshNames.EastWestGatewayName;
 
     /// <summary>LoadBalancer (a cloud load balancer), or NodePort for clusters without one.</summary>
     [Parameter]

@@ -32,7 +32,7 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
 
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string GatewayName { get; set; } = "istio-eastwestgateway";
+    public string GatewayName { get; set; } = MeshNames.EastWestGatewayName;
 
     /// <summary>Only this flavour's control-plane objects; default: whichever the cluster has.</summary>
     [Parameter]

@@ -14,7 +14,7 @@ public sealed class UninstallMeshEastWestGatewayCommand : MeshUninstallCmdlet
 {
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Name { get; set; } = "istio-eastwestgateway";
+    public string Name { get; set; } = MeshNames.EastWestGatewayName;
 
     private protected override void End()
     {

@@ -14,7 +14,7 @@ public sealed class WaitMeshGatewayCommand : MeshClusterCmdlet
 {
     [Parameter]
     [ValidatePattern(MeshNames.Dns1123LabelPattern)]
-    public string Name { get; set; } = "istio-eastwestgateway";
+    public string Name { get; set; } = MeshNames.EastWestGatewayName;
 
     /// <summary>How long to wait for each gateway.</summary>
     [Parameter]

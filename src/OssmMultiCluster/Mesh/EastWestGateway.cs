@@ -16,7 +16,7 @@ internal sealed record EastWestGatewayOptions
     public const string NodeSelectorAnnotation = "traffic.istio.io/nodeSelector";
 
     public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
-    public string Name { get; init; } = "istio-eastwestgateway";
+    public string Name { get; init; } = MeshNames.EastWestGatewayName;
     public GatewayServiceType ServiceType { get; init; } = GatewayServiceType.LoadBalancer;
 
     /// <summary>Service annotations for the cloud's load balancer; the walkthrough's AWS NLB by default.</summary>

@@ -28,7 +28,7 @@ internal sealed record MeshConnectOptions
     /// <summary>OSSM 3: also write mesh networks (OSSM 2.6 always gets them).</summary>
     public bool MeshNetworks { get; init; }
 
-    public string GatewayName { get; init; } = "istio-eastwestgateway";
+    public string GatewayName { get; init; } = MeshNames.EastWestGatewayName;
 
     /// <summary>More trust domains every control plane accepts, besides the other clusters'.</summary>
     public IReadOnlyList<string> TrustDomainAlias { get; init; } = Array.Empty<string>();

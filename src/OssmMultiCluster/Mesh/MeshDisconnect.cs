@@ -12,7 +12,7 @@ internal sealed record MeshDisconnectOptions
     public bool Force { get; init; }
 
     // Remove-MeshCluster only: what is uninstalled after the disconnect.
-    public string GatewayName { get; init; } = "istio-eastwestgateway";
+    public string GatewayName { get; init; } = MeshNames.EastWestGatewayName;
 
     /// <summary>Only this flavour's control-plane objects; null: whichever the cluster has.</summary>
     public MeshFlavor? Flavor { get; init; }
