@@ -15,21 +15,27 @@ BeforeAll {
     }
 
     function script:Start-Relay([int] $Target, [int] $DelayMs) {
-        <# The relay on a free loopback port in front of $Target; returns its process and port. #>
+        <# The relay on a free loopback port in front of $Target; returns its process and port once it listens. Readiness
+           is read from the relay's first line, not probed with connections: a probe would be relayed to $Target too and
+           could be taken, on a slow machine, for the connection a test makes. #>
         $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
-        $process = Start-Process dotnet -ArgumentList $relayDll, '--listen', "127.0.0.1:$port", '--target', "127.0.0.1:$Target", '--delay-ms', $DelayMs -PassThru -RedirectStandardOutput (Join-Path ([IO.Path]::GetTempPath()) "relay-$port.log")
-        foreach ($i in 1..300) {
-            $c = [System.Net.Sockets.TcpClient]::new()
-            try { $c.Connect('127.0.0.1', $port); break } catch { Start-Sleep -Milliseconds 100 } finally { $c.Dispose() }
+        $log = Join-Path ([IO.Path]::GetTempPath()) "relay-$port.log"
+        $process = Start-Process dotnet -ArgumentList $relayDll, '--listen', "127.0.0.1:$port", '--target', "127.0.0.1:$Target", '--delay-ms', $DelayMs -PassThru -RedirectStandardOutput $log
+        foreach ($i in 1..600) {
+            if ((Test-Path $log) -and (Get-Content $log -Raw) -match '^relaying ') { break }
+            if ($process.HasExited) { throw "the relay exited with code $($process.ExitCode) before listening" }
+            Start-Sleep -Milliseconds 100
         }
         [pscustomobject]@{ Process = $process; Port = $port }
     }
 
     function script:Measure-Chunks([System.Net.Sockets.NetworkStream] $From, [System.Net.Sockets.NetworkStream] $To, [int] $Count) {
-        <# Writes $Count one-byte chunks 20 ms apart into $From; returns when each was written and when each arrived at $To (ms). #>
+        <# Writes $Count one-byte chunks 20 ms apart into $From; returns when each was written and when each arrived at $To
+           (ms). A chunk's time is read before it is written and its arrival after it is read, so a busy machine can only
+           lengthen the measured crossing, never shorten it. #>
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $sent = foreach ($i in 1..$Count) { $From.WriteByte($i); $From.Flush(); $clock.Elapsed.TotalMilliseconds; Start-Sleep -Milliseconds 20 }
+        $sent = foreach ($i in 1..$Count) { $clock.Elapsed.TotalMilliseconds; $From.WriteByte($i); $From.Flush(); Start-Sleep -Milliseconds 20 }
         $arrived = [System.Collections.Generic.List[double]]::new()
         $buffer = [byte[]]::new(64)
         while ($arrived.Count -lt $Count) {
@@ -47,10 +53,6 @@ Describe 'LatencyRelay' {
         $server.Start()
         $script:delay = 300
         $script:relay = Start-Relay -Target $server.LocalEndpoint.Port -DelayMs $delay
-        # Start-Relay's readiness probes are relayed to the server too, a round trip later: drop them first, so the
-        # connection accepted below is the client's.
-        Start-Sleep -Milliseconds (3 * $delay)
-        while ($server.Pending()) { $server.AcceptTcpClient().Dispose() }
         $script:client = [System.Net.Sockets.TcpClient]::new()
         $client.NoDelay = $true
         $client.Connect('127.0.0.1', $relay.Port)
