@@ -11,6 +11,9 @@ internal static partial class MeshNames
     /// <summary>The east-west gateway's default name, as the walkthrough and upstream's multicluster samples name it.</summary>
     public const string EastWestGatewayName = "istio-eastwestgateway";
 
+    /// <summary>The reader account remote secrets carry a token of, as the operators create it in the control plane's namespace.</summary>
+    public const string ReaderServiceAccount = "istio-reader-service-account";
+
     public const string Dns1123LabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
     /// <summary>An object name such as a Secret's: dot-separated DNS-1123 labels (case-sensitive).</summary>

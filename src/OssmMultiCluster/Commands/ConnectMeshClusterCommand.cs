@@ -24,7 +24,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
 
     [Parameter]
-    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan TokenLifetime { get; set; } = MeshDefaults.TokenLifetime;
 
     /// <summary>API server URLs the other clusters reach each cluster at, by cluster name: @{ west = 'https://api.west.example.com:6443' }.</summary>
     [Parameter]
@@ -65,7 +65,7 @@ public sealed class ConnectMeshClusterCommand : MeshInstallCmdlet
     /// <summary>How long to wait for each gateway's address, and for each cluster's token controller to issue a reader token.</summary>
     [Parameter]
     [ValidateTimeout]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; set; } = MeshDefaults.ReadyTimeout;
 
     private protected override void End()
     {

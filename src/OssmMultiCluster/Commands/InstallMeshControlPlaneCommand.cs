@@ -74,7 +74,7 @@ public sealed class InstallMeshControlPlaneCommand : MeshInstallCmdlet
     /// <summary>With -Remote: how long to wait for the primary's gateway address (default 5 minutes; with -OutputPath, no wait unless given).</summary>
     [Parameter(ParameterSetName = RemoteSet)]
     [ValidateTimeout]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; set; } = MeshDefaults.ReadyTimeout;
 
     private protected override void End()
     {

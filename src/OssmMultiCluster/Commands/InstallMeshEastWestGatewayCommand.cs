@@ -53,7 +53,7 @@ public sealed class InstallMeshEastWestGatewayCommand : MeshInstallCmdlet
     /// <summary>With -Wait: how long to wait for each address.</summary>
     [Parameter]
     [ValidateTimeout]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; set; } = MeshDefaults.ReadyTimeout;
 
     private protected override void End()
     {

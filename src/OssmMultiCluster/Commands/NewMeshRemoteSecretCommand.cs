@@ -14,14 +14,14 @@ public sealed class NewMeshRemoteSecretCommand : MeshClusterCmdlet
 {
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string ServiceAccount { get; set; } = "istio-reader-service-account";
+    public string ServiceAccount { get; set; } = MeshNames.ReaderServiceAccount;
 
     /// <summary>Secret (default: a service-account token that does not expire) or Bound (expires after -TokenLifetime).</summary>
     [Parameter]
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
 
     [Parameter]
-    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan TokenLifetime { get; set; } = MeshDefaults.TokenLifetime;
 
     /// <summary>The API server URL the other clusters reach this one at, when the kubeconfig's is not reachable from them.</summary>
     [Parameter]
@@ -44,7 +44,7 @@ public sealed class NewMeshRemoteSecretCommand : MeshClusterCmdlet
     /// <summary>How long to wait for the token controller to issue a service-account token (-TokenType Secret).</summary>
     [Parameter]
     [ValidateTimeout]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; set; } = MeshDefaults.TokenTimeout;
 
     private protected override void End()
     {

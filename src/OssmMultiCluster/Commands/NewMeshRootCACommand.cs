@@ -26,7 +26,7 @@ public sealed class NewMeshRootCACommand : MeshCmdlet
 
     [Parameter]
     [ValidateRange(1, 36500)]
-    public int ValidityDays { get; set; } = 3650;
+    public int ValidityDays { get; set; } = CertificateAuthorityService.DefaultValidityDays;
 
     /// <summary>Keys to generate alongside the root's for the intermediates that follow; 0 turns it off.</summary>
     [Parameter]

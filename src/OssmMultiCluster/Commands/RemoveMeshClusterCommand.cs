@@ -46,7 +46,7 @@ public sealed class RemoveMeshClusterCommand : MeshCmdlet
     /// <summary>The reader account other clusters read this one with; the module's tokens for it are revoked.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string ServiceAccount { get; set; } = "istio-reader-service-account";
+    public string ServiceAccount { get; set; } = MeshNames.ReaderServiceAccount;
 
     /// <summary>Remove the control plane even if clusters still point at it (e.g. one that stayed could not be disconnected).</summary>
     [Parameter]

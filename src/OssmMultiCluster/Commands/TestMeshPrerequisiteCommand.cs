@@ -35,7 +35,7 @@ public sealed class TestMeshPrerequisiteCommand : MeshClusterCmdlet
 
     /// <summary>With -ProbeLoadBalancer: how long to wait for an address.</summary>
     [Parameter]
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ProbeTimeout { get; set; } = MeshDefaults.ProbeTimeout;
 
     private protected override void End()
     {

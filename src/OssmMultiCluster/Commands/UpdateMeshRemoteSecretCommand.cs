@@ -22,7 +22,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshClusterCmdlet
     public MeshTokenType TokenType { get; set; } = MeshTokenType.Secret;
 
     [Parameter]
-    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan TokenLifetime { get; set; } = MeshDefaults.TokenLifetime;
 
     /// <summary>API server URLs by cluster name, as for Connect-MeshCluster.</summary>
     [Parameter]
@@ -36,7 +36,7 @@ public sealed class UpdateMeshRemoteSecretCommand : MeshClusterCmdlet
     /// <summary>How long to wait for the token controller to issue a service-account token (-TokenType Secret).</summary>
     [Parameter]
     [ValidateTimeout]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; set; } = MeshDefaults.TokenTimeout;
 
     private protected override void End()
     {

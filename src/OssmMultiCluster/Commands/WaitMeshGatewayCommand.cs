@@ -19,7 +19,7 @@ public sealed class WaitMeshGatewayCommand : MeshClusterCmdlet
     /// <summary>How long to wait for each gateway.</summary>
     [Parameter]
     [ValidateTimeout]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; set; } = MeshDefaults.ReadyTimeout;
 
     private protected override void End() => Run(host => EastWestGatewayInstall.WaitAsync(host, Clusters, Namespace, Name, Timeout));
 }

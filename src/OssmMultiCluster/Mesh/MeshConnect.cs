@@ -12,7 +12,7 @@ internal sealed record MeshConnectOptions
 
     public MeshTokenType TokenType { get; init; } = MeshTokenType.Secret;
 
-    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(24);
+    public TimeSpan TokenLifetime { get; init; } = MeshDefaults.TokenLifetime;
 
     /// <summary>API server URLs the other clusters reach each cluster at (-Server).</summary>
     public IReadOnlyDictionary<string, string> Server { get; init; } = None;
@@ -34,7 +34,7 @@ internal sealed record MeshConnectOptions
     public IReadOnlyList<string> TrustDomainAlias { get; init; } = Array.Empty<string>();
 
     /// <summary>How long to wait for each gateway's address, and for each cluster's token controller to issue a reader token.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; init; } = MeshDefaults.ReadyTimeout;
 
     /// <summary>-Timeout was given: only then does an export wait for gateway addresses.</summary>
     public bool TimeoutGiven { get; init; }

@@ -21,7 +21,7 @@ internal sealed record MeshDisconnectOptions
     public string? ControlPlaneName { get; init; }
 
     /// <summary>The reader account other clusters read the leaving one with; the module's tokens for it are revoked.</summary>
-    public string ServiceAccount { get; init; } = "istio-reader-service-account";
+    public string ServiceAccount { get; init; } = MeshNames.ReaderServiceAccount;
 }
 
 /// <summary>

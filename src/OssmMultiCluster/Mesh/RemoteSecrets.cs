@@ -14,9 +14,9 @@ internal sealed record RemoteSecretExport(MeshCluster Source, IReadOnlyList<Kube
 internal sealed record RemoteSecretOptions
 {
     public string Namespace { get; init; } = MeshNames.ControlPlaneNamespace;
-    public string ServiceAccount { get; init; } = "istio-reader-service-account";
+    public string ServiceAccount { get; init; } = MeshNames.ReaderServiceAccount;
     public MeshTokenType TokenType { get; init; } = MeshTokenType.Secret;
-    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(24);
+    public TimeSpan TokenLifetime { get; init; } = MeshDefaults.TokenLifetime;
 
     /// <summary>The API server URL other clusters use; null: the one in the admin's kubeconfig.</summary>
     public string? Server { get; init; }
@@ -25,7 +25,7 @@ internal sealed record RemoteSecretOptions
     public bool CreateServiceAccount { get; init; }
 
     /// <summary>How long to wait for the token controller to fill a service-account token Secret.</summary>
-    public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan TokenTimeout { get; init; } = MeshDefaults.TokenTimeout;
 
     /// <summary>
     /// The name istiod verifies the API server's certificate against (the kubeconfig's tls-server-name), when the server

@@ -6,7 +6,7 @@ internal sealed record RootCAOptions
     public string Organization { get; init; } = "Istio";
     public string CommonName { get; init; } = "Root CA";
     public KeySpec Key { get; init; } = KeySpec.DefaultRsa;
-    public int ValidityDays { get; init; } = 3650;
+    public int ValidityDays { get; init; } = CertificateAuthorityService.DefaultValidityDays;
 
     /// <summary>Keys of the same spec to generate alongside the root's, for the intermediates that follow.</summary>
     public int PregenerateKeys { get; init; }

@@ -37,7 +37,7 @@ internal sealed class CertificateAuthorityService
         if (options.ValidityDays < 1)
         {
             throw new MeshException("ValidityInvalid", MeshErrorKind.InvalidArgument,
-                $"Validity of {options.ValidityDays} days is not positive.", options.ValidityDays, "Use -ValidityDays 1 or more (default 3650).");
+                $"Validity of {options.ValidityDays} days is not positive.", options.ValidityDays, $"Use -ValidityDays 1 or more (default {DefaultValidityDays}).");
         }
 
         // The root's key and the intermediates' are generated together, plus one spare so that nobody waits for

@@ -17,7 +17,7 @@ internal sealed record PrerequisiteOptions
 
     public string ProbeNamespace { get; init; } = "default";
 
-    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ProbeTimeout { get; init; } = MeshDefaults.ProbeTimeout;
 }
 
 /// <summary>One right an install or connect step uses: a verb on a resource, cluster-wide or in the control plane's namespace.</summary>
