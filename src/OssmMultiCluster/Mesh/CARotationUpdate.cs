@@ -266,7 +266,7 @@ internal static class CARotationUpdate
         var options = new IntermediateCAOptions { ControlPlaneNamespace = ns };
         try
         {
-            service.ValidateIntermediate(root, clusters[0].Name, options);
+            service.ValidateIssuer(root, options);
         }
         catch (MeshException error)
         {

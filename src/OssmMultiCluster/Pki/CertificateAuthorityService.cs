@@ -61,9 +61,18 @@ internal sealed class CertificateAuthorityService
     /// </summary>
     public void ValidateIntermediate(MeshCertificateAuthority root, string cluster, IntermediateCAOptions options)
     {
-        RequireSigningRoot(root);
+        ValidateIssuer(root, options);
         MeshNames.ValidateClusterName(cluster);
         (options.Key ?? SpecOf(root)).Validate();
+    }
+
+    /// <summary>
+    /// Checks what does not depend on the cluster: <paramref name="root"/> is a root CA with its key, not expired, and
+    /// outlives the validity asked for. A failure here fails every intermediate the root would issue.
+    /// </summary>
+    public void ValidateIssuer(MeshCertificateAuthority root, IntermediateCAOptions options)
+    {
+        RequireSigningRoot(root);
         _ = IntermediateNotAfter(root, options);
     }
 

@@ -9,8 +9,6 @@ namespace OssmMultiCluster.Pki;
 /// </summary>
 internal sealed class IntermediateIssuance
 {
-    private static readonly HashSet<string> RootFailures = new(StringComparer.Ordinal) { "NotARootCA", "RootKeyMissing", "RootCAExpired", "IntermediateOutlivesRoot" };
-
     private readonly List<(string cluster, Task<MeshCertificateAuthority> ca)> _pending = new();
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly CertificateAuthorityService _service = new();
@@ -18,9 +16,11 @@ internal sealed class IntermediateIssuance
     private readonly IntermediateCAOptions _options;
     private readonly CancellationToken _cancellation;
 
+    /// <summary>Throws a <see cref="MeshException"/> when <paramref name="root"/> cannot issue what <paramref name="options"/> ask for.</summary>
     public IntermediateIssuance(MeshCertificateAuthority root, IntermediateCAOptions options, CancellationToken cancellation)
     {
         options.Key?.Validate();
+        _service.ValidateIssuer(root, options);
         _root = root;
         _options = options;
         _cancellation = cancellation;
@@ -39,7 +39,7 @@ internal sealed class IntermediateIssuance
                     "Give every cluster once, with a distinct name.");
             }
         }
-        catch (MeshException error) when (!RootFailures.Contains(error.ErrorId))
+        catch (MeshException error)
         {
             reject(error);
             return;

@@ -159,6 +159,21 @@ public sealed class CertificateAuthorityServiceTests : IClassFixture<PkiTestData
     }
 
     [Fact]
+    public void A_root_that_cannot_issue_stops_the_issuance_before_any_cluster_and_a_bad_cluster_is_only_its_own_error()
+    {
+        var keyless = new MeshCertificateAuthority(MeshCAKind.Root, _data.Root.Certificate, null, null, null, null);
+        Assert.Equal("RootKeyMissing", Assert.Throws<MeshException>(() =>
+            new IntermediateIssuance(keyless, new IntermediateCAOptions(), CancellationToken.None)).ErrorId);
+        Assert.Equal("IntermediateOutlivesRoot", Assert.Throws<MeshException>(() =>
+            new IntermediateIssuance(_data.Root, new IntermediateCAOptions { ValidityDays = 3651 }, CancellationToken.None)).ErrorId);
+
+        var issuance = new IntermediateIssuance(_data.Root, new IntermediateCAOptions(), CancellationToken.None);
+        var rejected = new List<string>();
+        issuance.Add("North_1", null, error => rejected.Add(error.ErrorId), _ => { });
+        Assert.Equal(new[] { "InvalidClusterName" }, rejected);
+    }
+
+    [Fact]
     public async Task Ecdsa_root_and_intermediate_verify_with_openssl_and_use_the_curves_hash()
     {
         var service = new CertificateAuthorityService(new KeyPool());
