@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -131,6 +132,21 @@ internal sealed class ResourceApplier
         {
             throw KubeFailure.From(ex, _cluster.Name, what);
         }
+    }
+
+    /// <summary>
+    /// The objects of <paramref name="kind"/> in <paramref name="ns"/> (every namespace when null, or when the kind is
+    /// cluster-scoped); none when the cluster does not serve the kind.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> ListAsync(KubeKind kind, string? ns, string what, CancellationToken cancellation)
+    {
+        var list = await ReadAsync((c, ct) => kind.Namespaced && ns is not null
+                ? c.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, cancellationToken: ct)
+                : c.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, cancellationToken: ct),
+            what, cancellation).ConfigureAwait(false);
+        return list is JsonElement json && json.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array
+            ? items.EnumerateArray().ToList()
+            : Array.Empty<JsonElement>();
     }
 
     /// <summary>

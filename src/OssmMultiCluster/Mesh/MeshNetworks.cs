@@ -33,15 +33,15 @@ internal static class MeshNetworks
     /// </summary>
     public static async Task<ControlPlaneRef> LocateAsync(MeshCluster cluster, string ns, CancellationToken cancellation, bool ossm2 = true, bool ossm3 = true)
     {
-        var smcps = !ossm2 ? new List<JsonElement>() : await ListAsync(cluster, () => cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(
-            KubeKind.Of<ServiceMeshControlPlane>().Group, KubeKind.Of<ServiceMeshControlPlane>().Version, ns, KubeKind.Of<ServiceMeshControlPlane>().Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
+        const string what = "looking for the control plane";
+        var reads = new ResourceApplier(cluster);
+        var smcps = !ossm2 ? Array.Empty<JsonElement>() : await reads.ListAsync(KubeKind.Of<ServiceMeshControlPlane>(), ns, what, cancellation).ConfigureAwait(false);
         if (smcps.Count > 0)
         {
             return new ControlPlaneRef(MeshFlavor.Ossm2, smcps[0].GetProperty("metadata").GetProperty("name").GetString()!, ns);
         }
 
-        var istios = !ossm3 ? new List<JsonElement>() : await ListAsync(cluster, () => cluster.Client.CustomObjects.ListClusterCustomObjectAsync(
-            KubeKind.Of<Istio>().Group, KubeKind.Of<Istio>().Version, KubeKind.Of<Istio>().Plural, cancellationToken: cancellation), cancellation).ConfigureAwait(false);
+        var istios = !ossm3 ? Array.Empty<JsonElement>() : await reads.ListAsync(KubeKind.Of<Istio>(), null, what, cancellation).ConfigureAwait(false);
         var istio = istios.FirstOrDefault(i => i.TryGetProperty("spec", out var spec) && spec.TryGetProperty("namespace", out var n) && n.GetString() == ns);
         if (istio.ValueKind == JsonValueKind.Object)
         {
@@ -132,20 +132,4 @@ internal static class MeshNetworks
         return KubernetesJson.Deserialize<Dictionary<string, MeshNetwork>>(element.GetRawText());
     }
 
-    private static async Task<List<JsonElement>> ListAsync(MeshCluster cluster, Func<Task<object>> list, CancellationToken cancellation)
-    {
-        try
-        {
-            var result = (JsonElement)await list().ConfigureAwait(false);
-            return result.GetProperty("items").EnumerateArray().ToList();
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return new List<JsonElement>();
-        }
-        catch (Exception ex) when (KubeFailure.IsKubeFailure(ex) && !cancellation.IsCancellationRequested)
-        {
-            throw KubeFailure.From(ex, cluster.Name, "looking for the control plane");
-        }
-    }
 }

@@ -130,18 +130,8 @@ internal static class MeshUninstaller
     /// <summary>The Istio resources (OSSM 3 control planes) left on the cluster; none when it does not serve them.</summary>
     private static async Task<IReadOnlyList<string>> RemainingIstiosAsync(MeshCluster cluster, CancellationToken cancellation)
     {
-        var kind = KubeKind.Of<Istio>();
-        var list = await new ResourceApplier(cluster).ReadAsync(
-            (c, ct) => c.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, cancellationToken: ct),
-            "listing Istio resources", cancellation).ConfigureAwait(false);
-        if (list is null)
-        {
-            return Array.Empty<string>();
-        }
-
-        var json = System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(list));
-        return (json?["items"] as System.Text.Json.Nodes.JsonArray)?.Select(i => i?["metadata"]?["name"]?.GetValue<string>() ?? "?").ToList()
-            ?? (IReadOnlyList<string>)Array.Empty<string>();
+        var istios = await new ResourceApplier(cluster).ListAsync(KubeKind.Of<Istio>(), null, "listing Istio resources", cancellation).ConfigureAwait(false);
+        return istios.Select(i => i.TryGetProperty("metadata", out var m) && m.TryGetProperty("name", out var n) ? n.GetString() ?? "?" : "?").ToList();
     }
 
     /// <summary>The remote secrets that tie <paramref name="cluster"/> to the mesh, and the peers that could not be checked.</summary>
