@@ -116,8 +116,9 @@ Describe 'Connect-MeshCluster: trust-domain aliases on <Flavor> control planes' 
     It 'exports the aliases into the control plane''s file Install-MeshControlPlane wrote, north''s included' {
         $tree = Join-Path (New-TestDirectory) tree
         $null = $pair[0] | Install-MeshControlPlane @cp -TrustDomain "$First.example" -OutputPath $tree
-        $null = Connect-MeshCluster -Cluster $all -Namespace $Ns -CreateServiceAccount -OutputPath $tree -ErrorVariable errors @quiet
+        $files = Connect-MeshCluster -Cluster $all -Namespace $Ns -CreateServiceAccount -OutputPath $tree -ErrorVariable errors @quiet
         $errors | Should -BeNullOrEmpty
+        $files.Path | Group-Object | Where-Object Count -GT 1 | ForEach-Object Name | Should -BeNullOrEmpty -Because 'a file written with two parts of one object is one file'
         $file = if ($Flavor -eq 'Ossm3') { Join-Path $tree "$First/_cluster/istio-$Ns.yaml" } else { Join-Path $tree "$First/$Ns/servicemeshcontrolplane-basic.yaml" }
         $text = Get-Content -Raw $file
         $text | Should -Match "(?m)^\s*- $Second\.example\s*$"

@@ -33,7 +33,17 @@ internal sealed class ManifestExporter
             var yaml = string.Join("\n---\n", new[] { Merged(obj, path) }.Concat(obj.Companions.Select(c => KubernetesYaml.Serialize(c.Body))).Select(d => d.TrimEnd('\n')))
                 + (obj.Companions.Count > 0 ? "\n" : string.Empty);
             var action = Write(path, yaml, isSecret);
-            written.Add(new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action));
+            var earlier = written.FindIndex(f => f.Path == path);
+            if (earlier < 0)
+            {
+                written.Add(new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action));
+            }
+            else if (written[earlier].Action == MeshFileAction.Unchanged)
+            {
+                // Two parts of one object (a control plane's mesh networks and its trust-domain aliases) share its file:
+                // it is one file, reported once, with what the writes did to it together.
+                written[earlier] = new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action);
+            }
         }
 
         return written;

@@ -142,7 +142,10 @@ public sealed class TrustDomainAliasesTests
         var exporter = new ManifestExporter();
 
         exporter.Export(dir.Path, "west", install, excludeSecrets: false);
-        exporter.Export(dir.Path, "west", new[] { MeshNetworks.Object(controlPlane, networks), TrustDomainAliases.Object(controlPlane, new[] { "east.example" }) }, excludeSecrets: false);
+        var connect = exporter.Export(dir.Path, "west", new[] { MeshNetworks.Object(controlPlane, networks), TrustDomainAliases.Object(controlPlane, new[] { "east.example" }) }, excludeSecrets: false);
+        var written = Assert.Single(connect);
+        Assert.Equal(dir[file], written.Path);
+        Assert.Equal(MeshFileAction.Overwritten, written.Action);
         AssertMerged(dir[file], flavor);
         exporter.Export(dir.Path, "west", install, excludeSecrets: false);
         AssertMerged(dir[file], flavor);
