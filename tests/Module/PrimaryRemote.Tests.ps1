@@ -128,11 +128,28 @@ Describe 'Install-MeshControlPlane -Remote on OSSM 3' {
         (Get-LabObject $lab saileast @('namespace', $ns)).metadata.annotations['topology.istio.io/controlPlaneClusters'] | Should -BeExactly 'sailwest'
     }
 
+    It 'refuses -ExposeIstiod on the remote, which has no istiod, and changes nothing there; the primary goes on' {
+        $before = Invoke-LabKubectl $lab saileast get gateways.networking.istio.io,virtualservices.networking.istio.io -n $ns -o name
+        $out = @($primary, $remote | Install-MeshEastWestGateway -Namespace $ns -Flavor Ossm3 -ExposeIstiod -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $errs | Should -HaveCount 1
+        Assert-MeshError $errs[0] RemoteCannotExposeIstiod InstallMeshEastWestGatewayCommand InvalidOperation saileast
+        "$($errs[0])" | Should -BeLikeExactly '*remote control plane*'
+        $out.Cluster | Sort-Object -Unique | Should -BeExactly 'sailwest'
+        $out | ForEach-Object Action | Sort-Object -Unique | Should -Be 'Unchanged'
+        Invoke-LabKubectl $lab saileast get gateways.networking.istio.io,virtualservices.networking.istio.io -n $ns -o name | Should -Be $before
+        Get-LabObject $lab saileast @('gateways.networking.istio.io', 'istiod-gateway', '-n', $ns) | Should -BeNullOrEmpty
+
+        # Without -Flavor the flavour is read from the same control plane, and the remote is refused the same way.
+        $null = $remote | Install-MeshEastWestGateway -Namespace $ns -ExposeIstiod -ErrorVariable errs2 -ErrorAction SilentlyContinue
+        Assert-MeshError $errs2[0] RemoteCannotExposeIstiod InstallMeshEastWestGatewayCommand InvalidOperation saileast
+    }
+
     It 'exports the remote as a GitOps tree that the server accepts, the annotation merged into the namespace' {
         $tree = Join-Path (New-TestDirectory) tree
         $null = $remote | Install-MeshEastWestGateway -Namespace $ns -Flavor Ossm3 -OutputPath $tree
         $files = $remote | Install-MeshControlPlane @cp -Name pr-remote -Remote -Primary $primary -OutputPath $tree
-        $files | ForEach-Object { "$($_.Kind)|$($_.Name)" } | Should -Be 'Namespace|pr-system', 'Istio|pr-remote', 'Namespace|pr-system'
+        # The namespace and its annotation (a part written under its own field manager) are one file, reported once.
+        $files | ForEach-Object { "$($_.Kind)|$($_.Name)" } | Should -Be 'Namespace|pr-system', 'Istio|pr-remote'
         $istio = Get-Content -Raw (Join-Path $tree 'saileast/_cluster/istio-pr-remote.yaml')
         $istio | Should -Match '(?m)^  profile: remote$'
         $istio | Should -Match '(?m)^      remotePilotAddress: \S+$'

@@ -13,6 +13,7 @@ internal sealed record EastWestGatewayInstallRequest(EastWestGatewayOptions Opti
 /// Install-MeshEastWestGateway as a plan: what each cluster's objects depend on is read first (the flavour, only for
 /// -ExposeIstiod without -Flavor; the PodDisruptionBudget version the cluster serves, only with more than one replica),
 /// then each cluster's objects are built once, for apply and export alike, and delivered by <see cref="PlanDelivery"/>.
+/// -ExposeIstiod is refused on a cluster whose control plane is a remote: it has no istiod to expose.
 /// </summary>
 internal static class EastWestGatewayInstall
 {
@@ -22,14 +23,25 @@ internal static class EastWestGatewayInstall
     {
         var options = request.Options;
         var readFlavor = options.ExposeIstiod && !request.FlavorGiven;
+        // An export that names its flavour is made without the clusters; everything else with -ExposeIstiod reads each
+        // cluster's control plane, to refuse a remote.
+        var checkRemote = options.ExposeIstiod && !delivery.Exporting;
         var readPdb = options.Replicas > 1;
         var perCluster = new Dictionary<MeshCluster, (EastWestGatewayOptions options, string pdbVersion)>();
-        if (readFlavor || readPdb)
+        if (readFlavor || checkRemote || readPdb)
         {
-            await ClusterWork.ForEachAsync(host, readFlavor ? "Reading the clusters' operators" : "Reading the clusters' APIs", clusters, async (cluster, ct) =>
+            var activity = readFlavor ? "Reading the clusters' operators" : checkRemote ? "Reading the clusters' control planes" : "Reading the clusters' APIs";
+            await ClusterWork.ForEachAsync(host, activity, clusters, async (cluster, ct) =>
             {
                 // Only -ExposeIstiod depends on the flavour (istiod-basic or istiod): read it from the cluster.
                 var detected = readFlavor ? await OperatorDetection.DetectAsync(cluster, options.Namespace, ct).ConfigureAwait(false) : null;
+                if (detected?.IsRemote ?? (checkRemote && await RemoteControlPlane.IsRemoteClusterAsync(cluster, options.Namespace, ct).ConfigureAwait(false)))
+                {
+                    throw new MeshException("RemoteCannotExposeIstiod", MeshErrorKind.InvalidOperation,
+                        $"Cluster '{cluster.Name}' runs a remote control plane for namespace {options.Namespace}: it has no istiod of its own to expose (its workloads use their primary's).",
+                        cluster.Name, "Leave out -ExposeIstiod for the remote (its east-west gateway still carries cross-network traffic), and use it on the primary the remote names.");
+                }
+
                 var pdbVersion = readPdb ? await new ResourceApplier(cluster).ServedVersionAsync("policy", "poddisruptionbudgets", PdbVersions, ct).ConfigureAwait(false) : PdbVersions[0];
                 return (detected, pdbVersion);
             }, (cluster, read) =>

@@ -9,7 +9,11 @@ using OssmMultiCluster.Model;
 namespace OssmMultiCluster.Mesh;
 
 /// <summary>A flavour as read from a cluster, and what it was read from (for -Verbose).</summary>
-internal sealed record DetectedFlavor(MeshFlavor Flavor, string Reason);
+internal sealed record DetectedFlavor(MeshFlavor Flavor, string Reason)
+{
+    /// <summary>Read from a control plane that is a remote (an Istio with the remote profile).</summary>
+    public bool IsRemote { get; init; }
+}
 
 /// <summary>
 /// What a cluster's operator says when the user does not: which flavour the cluster runs (its control plane's
@@ -33,7 +37,7 @@ internal static class OperatorDetection
             try
             {
                 var found = await MeshNetworks.LocateAsync(cluster, ns, cancellation, ossm2, ossm3).ConfigureAwait(false);
-                return new DetectedFlavor(found.Flavor, $"cluster '{cluster.Name}' has {found.Kind.Kind} '{found.Name}' for namespace {ns}");
+                return new DetectedFlavor(found.Flavor, $"cluster '{cluster.Name}' has {found.Kind.Kind} '{found.Name}' for namespace {ns}") { IsRemote = found.IsRemote };
             }
             catch (MeshException error) when (error.ErrorId == "ControlPlaneNotFound")
             {
