@@ -129,14 +129,14 @@ Describe 'Install-MeshControlPlane -Remote on OSSM 3' {
     }
 
     It 'refuses -ExposeIstiod on the remote, which has no istiod, and changes nothing there; the primary goes on' {
-        $before = Invoke-LabKubectl $lab saileast get gateways.networking.istio.io,virtualservices.networking.istio.io -n $ns -o name
+        $before = Invoke-LabKubectl $lab saileast get 'gateways.networking.istio.io,virtualservices.networking.istio.io' -n $ns -o name
         $out = @($primary, $remote | Install-MeshEastWestGateway -Namespace $ns -Flavor Ossm3 -ExposeIstiod -ErrorVariable errs -ErrorAction SilentlyContinue)
         $errs | Should -HaveCount 1
         Assert-MeshError $errs[0] RemoteCannotExposeIstiod InstallMeshEastWestGatewayCommand InvalidOperation saileast
         "$($errs[0])" | Should -BeLikeExactly '*remote control plane*'
         $out.Cluster | Sort-Object -Unique | Should -BeExactly 'sailwest'
         $out | ForEach-Object Action | Sort-Object -Unique | Should -Be 'Unchanged'
-        Invoke-LabKubectl $lab saileast get gateways.networking.istio.io,virtualservices.networking.istio.io -n $ns -o name | Should -Be $before
+        Invoke-LabKubectl $lab saileast get 'gateways.networking.istio.io,virtualservices.networking.istio.io' -n $ns -o name | Should -Be $before
         Get-LabObject $lab saileast @('gateways.networking.istio.io', 'istiod-gateway', '-n', $ns) | Should -BeNullOrEmpty
 
         # Without -Flavor the flavour is read from the same control plane, and the remote is refused the same way.
