@@ -32,17 +32,17 @@ internal sealed class ManifestExporter
             var path = Path.Combine(folder, $"{obj.Kind.Kind.ToLowerInvariant()}-{obj.Name}.yaml");
             var yaml = string.Join("\n---\n", new[] { Merged(obj, path) }.Concat(obj.Companions.Select(c => KubernetesYaml.Serialize(c.Body))).Select(d => d.TrimEnd('\n')))
                 + (obj.Companions.Count > 0 ? "\n" : string.Empty);
-            var action = Write(path, yaml, isSecret);
+            var file = new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, Write(path, yaml, isSecret));
+            // Two parts of one object (a control plane's mesh networks and its trust-domain aliases) share its file: it is
+            // one file, reported once, with what the writes did to it together (the first write's, unless it changed nothing).
             var earlier = written.FindIndex(f => f.Path == path);
             if (earlier < 0)
             {
-                written.Add(new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action));
+                written.Add(file);
             }
             else if (written[earlier].Action == MeshFileAction.Unchanged)
             {
-                // Two parts of one object (a control plane's mesh networks and its trust-domain aliases) share its file:
-                // it is one file, reported once, with what the writes did to it together.
-                written[earlier] = new MeshManifestFile(cluster, obj.Kind.Kind, obj.Namespace, obj.Name, path, isSecret, action);
+                written[earlier] = file;
             }
         }
 

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text.Json;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using OssmMultiCluster.Kube;
 using OssmMultiCluster.Mesh.Resources;
@@ -131,5 +129,4 @@ internal static class MeshNetworks
 
         return KubernetesJson.Deserialize<Dictionary<string, MeshNetwork>>(element.GetRawText());
     }
-
 }

@@ -62,6 +62,12 @@ internal sealed class CertificateAuthorityService
     public void ValidateIntermediate(MeshCertificateAuthority root, string cluster, IntermediateCAOptions options)
     {
         ValidateIssuer(root, options);
+        ValidateRequest(root, cluster, options);
+    }
+
+    /// <summary>Checks what depends on the cluster asked for: its name, and the key its intermediate would get.</summary>
+    public static void ValidateRequest(MeshCertificateAuthority root, string cluster, IntermediateCAOptions options)
+    {
         MeshNames.ValidateClusterName(cluster);
         (options.Key ?? SpecOf(root)).Validate();
     }

@@ -31,7 +31,8 @@ internal sealed class IntermediateIssuance
     {
         try
         {
-            _service.ValidateIntermediate(_root, cluster, _options);
+            // The root was checked once, when the issuance began.
+            CertificateAuthorityService.ValidateRequest(_root, cluster, _options);
             if (!_seen.Add(cluster))
             {
                 throw new MeshException("DuplicateClusterName", MeshErrorKind.InvalidArgument,
